@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Gigstage set-up for a Debian/Ubuntu machine: system packages, npm packages and the mediasoup
+# worker. Safe to run again: it only does what is missing. Needs root or sudo for apt-get.
+#   --no-browser   skip Chromium (a server that will not run the browser tests)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+# What the mediasoup worker is compiled against, and what runs the browser tests.
+packages=(build-essential pkg-config ninja-build python3-venv
+	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev)
+[[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	say "installing Debian packages: ${missing[*]}"
+	sudo=()
+	if [[ $(id -u) -ne 0 ]]; then
+		command -v sudo >/dev/null || { say "run as root, or install: apt-get install ${missing[*]}"; exit 1; }
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if ((node_major < 20)); then
+	say "Node.js >= 20.19 is required (found $(node --version))"
+	exit 1
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+	say 'installing npm packages (npm ci)'
+	npm ci --no-audit --no-fund
+fi
+
+say 'checking the mediasoup worker'
+worker=$(bash scripts/build-mediasoup-worker.sh)
+say "mediasoup worker: $worker"
+say 'ready: `npm start` runs Gigstage at http://localhost:3000, `npm test` runs the tests'

@@ -1,0 +1,68 @@
+import http from 'node:http';
+import express, { type RequestHandler } from 'express';
+import { Server as SocketServer } from 'socket.io';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { Sfu } from '../sfu/sfu.js';
+import { Shows } from '../src/lib/server/shows.js';
+import { mediaSignaling } from './signaling/media-namespace.js';
+
+export type GigstageServer = {
+	http: http.Server;
+	io: SocketServer;
+	sfu: Sfu;
+	/** Resolves with the bound port once listening. */
+	listen(): Promise<number>;
+	close(): Promise<void>;
+};
+
+// Socket.IO drops a connection whose single message exceeds this; requests are far smaller
+// (see MAX_MESSAGE_BYTES), so only a misbehaving client hits it.
+const MAX_TRANSPORT_BYTES = 1_000_000;
+
+/**
+ * The composition root: one HTTP server carrying the web pages (`web`: SvelteKit's handler in
+ * production, Vite's middlewares in development), Socket.IO signaling and the SFU.
+ */
+export async function createServer(config: Config, log: Logger, web: RequestHandler): Promise<GigstageServer> {
+	const app = express();
+	app.disable('x-powered-by');
+	app.get('/healthz', (_req, res) => {
+		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
+	});
+	app.use(web);
+
+	const server = http.createServer(app);
+	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	const signaling = mediaSignaling(io, log);
+	const sfu = await Sfu.start(
+		{
+			workers: config.MEDIASOUP_WORKERS,
+			listenIp: config.RTC_LISTEN_IP,
+			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			basePort: config.RTC_PORT
+		},
+		signaling.listener,
+		log
+	);
+	signaling.attach(sfu, new Shows());
+
+	return {
+		http: server,
+		io,
+		sfu,
+		listen: () =>
+			new Promise((resolve, reject) => {
+				server.once('error', reject);
+				server.listen(config.PORT, config.HOST, () => {
+					const address = server.address();
+					resolve(typeof address === 'object' && address ? address.port : config.PORT);
+				});
+			}),
+		async close() {
+			await new Promise<void>((resolve) => io.close(() => resolve()));
+			await sfu.close();
+			server.closeAllConnections();
+		}
+	};
+}

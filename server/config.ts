@@ -1,0 +1,64 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (name: string) =>
+	z.coerce
+		.number({ error: `${name} must be a number` })
+		.int(`${name} must be a whole number`)
+		.min(0, `${name} must be between 0 and 65535`)
+		.max(65535, `${name} must be between 0 and 65535`);
+
+/** Every setting Gigstage reads from the environment, with the defaults that work on a laptop. */
+export const configSchema = z.object({
+	PORT: port('PORT').default(3000),
+	HOST: z.string().min(1).default('0.0.0.0'),
+	RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()], { error: 'RTC_LISTEN_IP must be an IPv4 or IPv6 address' }).default('127.0.0.1'),
+	RTC_ANNOUNCED_ADDRESS: z
+		.string()
+		.regex(/^[a-zA-Z0-9.:-]+$/, 'RTC_ANNOUNCED_ADDRESS must be an IP address or a hostname')
+		.optional(),
+	/** First media port; worker N listens on RTC_PORT + N (UDP and TCP). 0 lets each worker pick a free port. */
+	RTC_PORT: port('RTC_PORT').default(40000),
+	MEDIASOUP_WORKERS: z.coerce
+		.number({ error: 'MEDIASOUP_WORKERS must be a number' })
+		.int()
+		.min(1, 'MEDIASOUP_WORKERS must be at least 1')
+		.max(64, 'MEDIASOUP_WORKERS must be at most 64')
+		.default(os.availableParallelism()),
+	LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info')
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+		this.name = 'ConfigError';
+	}
+}
+
+/** Reads the configuration from an environment; throws a ConfigError that lists every problem at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+	// Empty strings (e.g. `RTC_ANNOUNCED_ADDRESS=` in a compose file) mean "not set".
+	const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+	const parsed = configSchema.safeParse(present);
+	if (!parsed.success) {
+		throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+	}
+	const config = parsed.data;
+	if (config.RTC_PORT !== 0 && config.RTC_PORT + config.MEDIASOUP_WORKERS - 1 > 65535) {
+		throw new ConfigError([`RTC_PORT: ${config.RTC_PORT} + ${config.MEDIASOUP_WORKERS} workers runs past port 65535`]);
+	}
+	if (isWildcard(config.RTC_LISTEN_IP) && !config.RTC_ANNOUNCED_ADDRESS) {
+		throw new ConfigError([
+			`RTC_ANNOUNCED_ADDRESS: required when RTC_LISTEN_IP is ${config.RTC_LISTEN_IP}; set it to the IP or hostname browsers can reach`
+		]);
+	}
+	return config;
+}
+
+function isWildcard(ip: string): boolean {
+	return ip === '0.0.0.0' || ip === '::';
+}

@@ -1,0 +1,8 @@
+import { createServer as createViteServer } from 'vite';
+import { start } from './start.js';
+
+// Development entry: same server, with Vite's middlewares serving pages with hot reload.
+await start(async () => {
+	const vite = await createViteServer({ server: { middlewareMode: true }, appType: 'custom' });
+	return vite.middlewares;
+});

@@ -1,0 +1,131 @@
+import type { Namespace, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport';
+import type { RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParameters';
+import type { Sfu } from '../../sfu/sfu.js';
+import type { GigRoom } from '../../sfu/gig-room.js';
+import type { Shows } from '../../src/lib/server/shows.js';
+import type { JoinResult, ShowSnapshot } from '../../src/lib/signaling/messages.js';
+import { SignalingError, type Handlers } from './request.js';
+
+export type MediaContext = { sfu: Sfu; shows: Shows; namespace: Namespace; log: Logger };
+
+/** Who a connection is in the gig it joined. */
+export type Membership = { gigId: string; role: 'host' | 'viewer' };
+
+export const gigChannel = (gigId: string) => `gig:${gigId}`;
+
+/** What viewers of a gig should see now; tracks are listed only while the show is live. */
+export async function showSnapshot(ctx: MediaContext, gigId: string): Promise<ShowSnapshot> {
+	const { state, startedAt } = ctx.shows.state(gigId);
+	const room = state === 'live' ? await ctx.sfu.existingRoom(gigId) : undefined;
+	const tracks = (room?.producers() ?? []).map(({ id, kind, source }) => ({ producerId: id, kind, source }));
+	return { state, startedAt, tracks };
+}
+
+export async function broadcastShow(ctx: MediaContext, gigId: string): Promise<void> {
+	ctx.namespace.to(gigChannel(gigId)).emit('show', await showSnapshot(ctx, gigId));
+}
+
+/** The request handlers of one connection, one function per message. */
+export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
+	const peerId = socket.id;
+	const membership = (): Membership => {
+		const m = socket.data.membership as Membership | undefined;
+		if (!m) throw new SignalingError('NOT_JOINED', 'join a gig first');
+		return m;
+	};
+	const hostOnly = (): Membership => {
+		const m = membership();
+		if (m.role !== 'host' || !ctx.shows.isHost(m.gigId, peerId)) throw new SignalingError('NOT_HOST', 'only the gig’s host can do this');
+		return m;
+	};
+	const room = (): Promise<GigRoom> => ctx.sfu.room(membership().gigId);
+
+	return {
+		async join({ gigId, role, sessionKey }): Promise<JoinResult> {
+			const current = socket.data.membership as Membership | undefined;
+			if (current && current.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in gig "${current.gigId}"`);
+			if (role === 'host') {
+				const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
+				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted from another tab or device');
+				if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
+			}
+			// Joining again (after a media server restart) starts this peer's media afresh.
+			await ctx.sfu.leave(gigId, peerId);
+			socket.data.membership = { gigId, role } satisfies Membership;
+			await socket.join(gigChannel(gigId));
+			const gigRoom = await ctx.sfu.room(gigId);
+			gigRoom.addPeer(peerId);
+			ctx.log.info({ gigId, peerId, role }, 'joined gig');
+			return { rtpCapabilities: gigRoom.rtpCapabilities, show: await showSnapshot(ctx, gigId) };
+		},
+
+		async 'transport:create'({ direction }) {
+			const m = membership();
+			if (direction === 'send') hostOnly();
+			return (await ctx.sfu.room(m.gigId)).createTransport(peerId, direction);
+		},
+
+		async 'transport:connect'({ transportId, dtlsParameters }) {
+			await (await room()).connectTransport(peerId, transportId, dtlsParameters as DtlsParameters);
+		},
+
+		async produce({ transportId, kind, source, rtpParameters }) {
+			const { gigId } = hostOnly();
+			const producer = await (await ctx.sfu.room(gigId)).produce(peerId, transportId, kind, rtpParameters as RtpParameters, source);
+			if (ctx.shows.state(gigId).state === 'live') await broadcastShow(ctx, gigId);
+			return { producerId: producer.id };
+		},
+
+		async 'producer:close'({ producerId }) {
+			const { gigId } = hostOnly();
+			(await ctx.sfu.room(gigId)).closeProducer(peerId, producerId);
+			if (ctx.shows.state(gigId).state === 'live') await broadcastShow(ctx, gigId);
+		},
+
+		async 'show:start'() {
+			const { gigId } = hostOnly();
+			const tracks = (await ctx.sfu.room(gigId)).producers().filter((p) => p.peerId === peerId);
+			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
+			ctx.shows.start(gigId);
+			ctx.log.info({ gigId, peerId, tracks: tracks.length }, 'show is live');
+			await broadcastShow(ctx, gigId);
+			return ctx.shows.state(gigId);
+		},
+
+		async 'show:end'() {
+			const { gigId } = hostOnly();
+			ctx.shows.end(gigId);
+			await ctx.sfu.leave(gigId, peerId);
+			ctx.log.info({ gigId, peerId }, 'show ended');
+			await broadcastShow(ctx, gigId);
+		},
+
+		async consume({ transportId, producerId, rtpCapabilities }) {
+			const { gigId } = membership();
+			const gigRoom = await ctx.sfu.room(gigId);
+			return gigRoom.consume(peerId, transportId, producerId, rtpCapabilities as RtpCapabilities);
+		},
+
+		async 'consumer:resume'({ consumerId }) {
+			await (await room()).resumeConsumer(peerId, consumerId);
+		},
+
+		async 'consumer:layers'({ consumerId, spatialLayer, temporalLayer }) {
+			await (await room()).setPreferredLayers(peerId, consumerId, spatialLayer, temporalLayer);
+		}
+	};
+}
+
+/** The same host reconnected on a new socket: retire the old one so it cannot fight the new one. */
+function replaceHost(ctx: MediaContext, gigId: string, oldPeerId: string): void {
+	const old = ctx.namespace.sockets.get(oldPeerId);
+	ctx.log.info({ gigId, oldPeerId }, 'host replaced by a newer connection');
+	void ctx.sfu.leave(gigId, oldPeerId);
+	if (old) {
+		old.data.membership = undefined;
+		old.emit('host:replaced');
+		old.disconnect(true);
+	}
+}

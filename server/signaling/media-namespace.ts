@@ -1,0 +1,53 @@
+import type { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import type { Sfu, SfuListener } from '../../sfu/sfu.js';
+import type { Shows } from '../../src/lib/server/shows.js';
+import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
+import { broadcastShow, gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
+import { serveRequests } from './request.js';
+
+/**
+ * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
+ * first and tells signaling about closed consumers and restarted gigs.
+ */
+export function mediaSignaling(io: Server, log: Logger) {
+	const namespace = io.of(MEDIA_NAMESPACE);
+
+	const listener: SfuListener = {
+		consumerClosed(peerId, consumerId, producerId) {
+			namespace.sockets.get(peerId)?.emit('consumer:closed', { consumerId, producerId });
+		},
+		gigRestarted(gigId) {
+			log.warn({ gigId }, 'gig media restarted; asking its clients to rejoin');
+			namespace.to(gigChannel(gigId)).emit('gig:restart');
+		}
+	};
+
+	function attach(sfu: Sfu, shows: Shows): void {
+		const ctx: MediaContext = { sfu, shows, namespace, log };
+		namespace.on('connection', (socket) => {
+			serveRequests(socket, mediaHandlers(socket, ctx), log);
+			socket.on('disconnect', (reason) => {
+				const membership = socket.data.membership as Membership | undefined;
+				if (!membership) return;
+				void leaveGig(ctx, membership, socket.id, reason);
+			});
+		});
+	}
+
+	return { listener, attach };
+}
+
+async function leaveGig(ctx: MediaContext, { gigId, role }: Membership, peerId: string, reason: string): Promise<void> {
+	try {
+		await ctx.sfu.leave(gigId, peerId);
+		if (role === 'host' && ctx.shows.isHost(gigId, peerId)) {
+			ctx.shows.hostLeft(gigId, peerId);
+			ctx.log.warn({ gigId, peerId, reason }, 'host disconnected');
+			await broadcastShow(ctx, gigId);
+		}
+		await ctx.sfu.releaseIfEmpty(gigId);
+	} catch (error) {
+		ctx.log.error({ gigId, peerId, err: error }, 'cleanup after disconnect failed');
+	}
+}

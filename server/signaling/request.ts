@@ -1,0 +1,69 @@
+import type { Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import { ZodError, type z } from 'zod';
+import { MediaError } from '../../sfu/errors.js';
+import { MAX_MESSAGE_BYTES, requests, type Ack, type ErrorCode, type RequestName, type WireError } from '../../src/lib/signaling/messages.js';
+
+/** A refusal with a stable code; thrown by handlers, answered to the client as `{ error }`. */
+export class SignalingError extends Error {
+	constructor(
+		readonly code: ErrorCode,
+		message: string
+	) {
+		super(message);
+		this.name = 'SignalingError';
+	}
+}
+
+export type Handler<N extends RequestName> = (payload: z.output<(typeof requests)[N]>) => Promise<unknown> | unknown;
+export type Handlers = { [N in RequestName]: Handler<N> };
+
+/**
+ * Routes every inbound message of a socket to its handler: checks there is an ack to answer,
+ * bounds the size, validates with the message's schema, and turns every failure into a coded
+ * error. Nothing a client sends reaches a handler unvalidated or escapes as an exception.
+ */
+export function serveRequests(socket: Socket, handlers: Handlers, log: Logger): void {
+	socket.onAny((name: string, ...args: unknown[]) => {
+		const ack = args.at(-1);
+		if (typeof ack !== 'function') {
+			log.debug({ socketId: socket.id, name }, 'message without ack ignored');
+			return;
+		}
+		const reply = ack as (answer: Ack<unknown>) => void;
+		answer(name, args.length > 1 ? args[0] : undefined)
+			.then((result) => reply({ ok: result ?? null }))
+			.catch((error: unknown) => reply({ error: toWireError(error, name, socket.id, log) }));
+	});
+
+	async function answer(name: string, payload: unknown): Promise<unknown> {
+		if (!Object.hasOwn(requests, name)) throw new SignalingError('UNKNOWN_MESSAGE', `unknown message "${name.slice(0, 40)}"`);
+		const requestName = name as RequestName;
+		if (jsonSize(payload) > MAX_MESSAGE_BYTES) {
+			throw new SignalingError('PAYLOAD_TOO_LARGE', `"${requestName}" is larger than ${MAX_MESSAGE_BYTES} bytes`);
+		}
+		const parsed = requests[requestName].parse(payload ?? {});
+		return (handlers[requestName] as Handler<RequestName>)(parsed as never);
+	}
+}
+
+function jsonSize(payload: unknown): number {
+	try {
+		return Buffer.byteLength(JSON.stringify(payload) ?? '');
+	} catch {
+		return Infinity;
+	}
+}
+
+function toWireError(error: unknown, name: string, socketId: string, log: Logger): WireError {
+	if (error instanceof SignalingError || error instanceof MediaError) return { code: error.code, message: error.message };
+	if (error instanceof ZodError) {
+		const issue = error.issues[0];
+		const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+		return { code: 'BAD_REQUEST', message: `invalid "${name}": ${where}${issue?.message ?? 'malformed'}` };
+	}
+	// mediasoup rejects parameters it cannot use with a TypeError; that is the client's fault.
+	if (error instanceof TypeError) return { code: 'BAD_REQUEST', message: `invalid "${name}": ${error.message}` };
+	log.error({ socketId, name, err: error }, 'signaling request failed');
+	return { code: 'INTERNAL', message: 'the server could not complete this request' };
+}

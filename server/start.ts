@@ -1,0 +1,44 @@
+import type { RequestHandler } from 'express';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { createServer } from './app.js';
+
+/** Starts Gigstage with the given web layer; shared by `npm start` and `npm run dev`. */
+export async function start(loadWeb: (config: Config, log: Logger) => Promise<RequestHandler>): Promise<void> {
+	let config: Config;
+	try {
+		config = loadConfig();
+	} catch (error) {
+		if (!(error instanceof ConfigError)) throw error;
+		console.error(error.message);
+		process.exit(2);
+	}
+	const log = createLogger(config.LOG_LEVEL);
+	try {
+		const server = await createServer(config, log, await loadWeb(config, log));
+		const port = await server.listen();
+		log.info({ url: `http://localhost:${port}`, rtc: config.RTC_ANNOUNCED_ADDRESS ?? config.RTC_LISTEN_IP }, 'Gigstage is up');
+		if (config.RTC_LISTEN_IP === '127.0.0.1' && !config.RTC_ANNOUNCED_ADDRESS) {
+			log.info('media is reachable from this machine only; set RTC_LISTEN_IP=0.0.0.0 and RTC_ANNOUNCED_ADDRESS to serve other devices');
+		}
+		stopOnSignals(server.close, log);
+	} catch (error) {
+		log.fatal({ err: error }, error instanceof Error ? error.message : 'start-up failed');
+		process.exit(1);
+	}
+}
+
+function stopOnSignals(close: () => Promise<void>, log: Logger): void {
+	let stopping = false;
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.on(signal, () => {
+			if (stopping) process.exit(1); // a second Ctrl-C means "now"
+			stopping = true;
+			log.info({ signal }, 'shutting down');
+			close().then(
+				() => process.exit(0),
+				() => process.exit(1)
+			);
+		});
+	}
+}

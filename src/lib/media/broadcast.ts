@@ -1,0 +1,175 @@
+import { Device } from 'mediasoup-client';
+import type { Producer, Transport } from 'mediasoup-client/types';
+import type { MediaSource } from '../signaling/messages.js';
+import { SignalingClient, SignalingFailure } from './signaling-client.js';
+import { BitrateMeter, totalBytes } from './bitrate.js';
+import { SIMULCAST_ENCODINGS } from './layers.js';
+
+export type BroadcastStatus =
+	| { phase: 'connecting' }
+	| { phase: 'live'; startedAt: number | null }
+	| { phase: 'reconnecting'; reason: string }
+	| { phase: 'ended' }
+	| { phase: 'failed'; code: string; message: string };
+
+export type BroadcastEvents = {
+	status(status: BroadcastStatus): void;
+	bitrate(kbps: number): void;
+};
+
+export type BroadcastTracks = Partial<Record<MediaSource, MediaStreamTrack>>;
+
+const STATS_INTERVAL_MS = 1000;
+
+/**
+ * The creator's side of a show: publishes the given tracks into the gig and keeps them published
+ * through network blips and media-server restarts until `end()`.
+ */
+export class Broadcast {
+	private readonly signaling = new SignalingClient();
+	private readonly sessionKey = crypto.randomUUID();
+	private readonly tracks: BroadcastTracks;
+	private transport: Transport | null = null;
+	private readonly producers = new Map<MediaSource, Producer>();
+	private statsTimer: ReturnType<typeof setInterval> | undefined;
+	private ended = false;
+	private setupRun = 0;
+
+	constructor(
+		private readonly gigId: string,
+		tracks: BroadcastTracks,
+		private readonly events: BroadcastEvents
+	) {
+		this.tracks = { ...tracks };
+		const { socket } = this.signaling;
+		socket.on('connect', () => void this.setUp());
+		socket.on('disconnect', (reason) => {
+			if (!this.ended) this.events.status({ phase: 'reconnecting', reason: `connection lost (${reason})` });
+		});
+		socket.on('gig:restart', () => void this.setUp());
+		socket.on('host:replaced', () => {
+			this.stop();
+			this.events.status({ phase: 'failed', code: 'GIG_HAS_HOST', message: 'This show continued in another tab.' });
+		});
+		this.events.status({ phase: 'connecting' });
+	}
+
+	/** Swaps the track of a source (a different camera, or a screen share added or stopped). */
+	async setTrack(source: MediaSource, track: MediaStreamTrack | null): Promise<void> {
+		if (track) this.tracks[source] = track;
+		else delete this.tracks[source];
+		if (!this.transport || this.transport.connectionState === 'closed') return;
+		const producer = this.producers.get(source);
+		if (producer && track) return producer.replaceTrack({ track });
+		if (producer) {
+			producer.close();
+			this.producers.delete(source);
+			await this.signaling.request('producer:close', { producerId: producer.id }).catch(() => {});
+		} else if (track) {
+			await this.produce(this.transport, source, track);
+		}
+	}
+
+	async end(): Promise<void> {
+		if (this.ended) return;
+		this.ended = true;
+		await this.signaling.request('show:end', {}).catch(() => {});
+		this.stop();
+		this.events.status({ phase: 'ended' });
+	}
+
+	/** (Re)joins as host, publishes every track, and goes live once media actually flows. */
+	private async setUp(): Promise<void> {
+		if (this.ended) return;
+		const run = ++this.setupRun;
+		this.closeMedia();
+		try {
+			const joined = await this.signaling.request('join', { gigId: this.gigId, role: 'host', sessionKey: this.sessionKey });
+			const device = await Device.factory();
+			await device.load({ routerRtpCapabilities: joined.rtpCapabilities as never });
+			const info = await this.signaling.request('transport:create', { direction: 'send' });
+			if (run !== this.setupRun) return;
+			const transport = device.createSendTransport(info as never);
+			this.transport = transport;
+			transport.on('connect', ({ dtlsParameters }, done, fail) => {
+				this.signaling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => done(), fail);
+			});
+			transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+				this.signaling
+					.request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as MediaSource })
+					.then(({ producerId }) => done({ id: producerId }), fail);
+			});
+			const connected = waitConnected(transport);
+			for (const [source, track] of Object.entries(this.tracks) as [MediaSource, MediaStreamTrack][]) {
+				await this.produce(transport, source, track);
+			}
+			// Producers exist before ICE/DTLS complete: "live" means media reaches the server.
+			await connected;
+			transport.on('connectionstatechange', (state) => {
+				if (state === 'failed' || state === 'disconnected') {
+					this.events.status({ phase: 'reconnecting', reason: `media connection ${state}` });
+					if (state === 'failed') void this.setUp();
+				}
+			});
+			const live = await this.signaling.request('show:start', {});
+			if (run !== this.setupRun) return;
+			this.events.status({ phase: 'live', startedAt: live.startedAt });
+			this.watchBitrate(transport);
+		} catch (error) {
+			if (run !== this.setupRun || this.ended) return;
+			if (error instanceof SignalingFailure && error.code === 'GIG_HAS_HOST') {
+				this.stop();
+				this.events.status({ phase: 'failed', code: error.code, message: error.message });
+				return;
+			}
+			const message = error instanceof Error ? error.message : String(error);
+			this.events.status({ phase: 'reconnecting', reason: message });
+			// A failed set-up on a live connection is retried; a dropped one retries on reconnect.
+			if (this.signaling.socket.connected) setTimeout(() => run === this.setupRun && void this.setUp(), 2000);
+		}
+	}
+
+	private async produce(transport: Transport, source: MediaSource, track: MediaStreamTrack): Promise<void> {
+		const isVideo = track.kind === 'video';
+		const producer = await transport.produce({
+			track,
+			encodings: isVideo ? SIMULCAST_ENCODINGS : undefined,
+			codecOptions: isVideo ? { videoGoogleStartBitrate: 1000 } : { opusStereo: true, opusMaxAverageBitrate: 128_000, opusFec: true },
+			stopTracks: false,
+			appData: { source }
+		});
+		this.producers.set(source, producer);
+	}
+
+	private watchBitrate(transport: Transport): void {
+		clearInterval(this.statsTimer);
+		const meter = new BitrateMeter();
+		this.statsTimer = setInterval(async () => {
+			if (transport.closed) return clearInterval(this.statsTimer);
+			const kbps = meter.sample(totalBytes(await transport.getStats(), 'outbound-rtp'), performance.now());
+			if (kbps !== null) this.events.bitrate(kbps);
+		}, STATS_INTERVAL_MS);
+	}
+
+	private closeMedia(): void {
+		clearInterval(this.statsTimer);
+		this.transport?.close();
+		this.transport = null;
+		this.producers.clear();
+	}
+
+	private stop(): void {
+		this.ended = true;
+		this.closeMedia();
+		this.signaling.close();
+	}
+}
+
+function waitConnected(transport: Transport): Promise<void> {
+	return new Promise((resolve, reject) => {
+		transport.on('connectionstatechange', (state: string) => {
+			if (state === 'connected') resolve();
+			else if (state === 'failed' || state === 'closed') reject(new Error(`media connection ${state}`));
+		});
+	});
+}

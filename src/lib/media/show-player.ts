@@ -1,0 +1,172 @@
+import { Device } from 'mediasoup-client';
+import type { Consumer, Transport } from 'mediasoup-client/types';
+import type { PublishedTrack, ShowSnapshot } from '../signaling/messages.js';
+import { SignalingClient, SignalingFailure } from './signaling-client.js';
+import { spatialLayerFor } from './layers.js';
+
+export type PlayerConnection = 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+export type ShowPlayerEvents = {
+	show(snapshot: ShowSnapshot): void;
+	connection(state: PlayerConnection, detail?: string): void;
+	/** The media to render changed: one stream per video source, all audio in `audio`. */
+	media(media: ShowMedia): void;
+};
+
+export type ShowMedia = { videos: { source: PublishedTrack['source']; track: MediaStreamTrack }[]; audio: MediaStreamTrack[] };
+
+/** Performance marks the latency benchmark reads: consume request, then first decoded frame. */
+export const MARK_CONSUME = 'gigstage:consume-request';
+
+/**
+ * A viewer's side of a show: follows the gig's state, consumes whatever the host publishes while
+ * it is live, and rebuilds everything by itself after a network blip or a media-server restart.
+ */
+export class ShowPlayer {
+	private readonly signaling = new SignalingClient();
+	private device: Device | null = null;
+	private transport: Transport | null = null;
+	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack }>();
+	private snapshot: ShowSnapshot | null = null;
+	private spatialLayer = 2;
+	private joinRun = 0;
+	private closed = false;
+
+	constructor(
+		private readonly gigId: string,
+		private readonly events: ShowPlayerEvents
+	) {
+		const { socket } = this.signaling;
+		socket.on('connect', () => void this.join());
+		socket.on('disconnect', () => !this.closed && this.events.connection('reconnecting', 'connection lost'));
+		socket.on('gig:restart', () => void this.join());
+		socket.on('show', (snapshot) => void this.apply(snapshot));
+		socket.on('consumer:closed', ({ producerId }) => this.drop(producerId));
+		this.events.connection('connecting');
+	}
+
+	/** Asks for the simulcast layer that fits the player; called whenever the player resizes. */
+	fitTo(playerHeightCss: number): void {
+		const layer = spatialLayerFor(playerHeightCss, globalThis.devicePixelRatio ?? 1);
+		if (layer === this.spatialLayer) return;
+		this.spatialLayer = layer;
+		for (const { consumer } of this.consumers.values()) {
+			if (consumer.kind === 'video') void this.requestLayer(consumer);
+		}
+	}
+
+	close(): void {
+		this.closed = true;
+		this.joinRun++;
+		this.closeMedia();
+		this.signaling.close();
+	}
+
+	private async join(): Promise<void> {
+		const run = ++this.joinRun;
+		this.closeMedia();
+		try {
+			const joined = await this.signaling.request('join', { gigId: this.gigId, role: 'viewer' });
+			const device = await Device.factory();
+			await device.load({ routerRtpCapabilities: joined.rtpCapabilities as never });
+			if (run !== this.joinRun) return;
+			this.device = device;
+			this.events.connection('connected');
+			await this.apply(joined.show);
+		} catch (error) {
+			if (run !== this.joinRun || this.closed) return;
+			this.events.connection('reconnecting', error instanceof Error ? error.message : String(error));
+			if (this.signaling.socket.connected) setTimeout(() => run === this.joinRun && void this.join(), 2000);
+		}
+	}
+
+	/** Brings consumers in line with the snapshot: consume new tracks, drop vanished ones. */
+	private async apply(snapshot: ShowSnapshot): Promise<void> {
+		this.snapshot = snapshot;
+		this.events.show(snapshot);
+		if (!this.device) return;
+		const wanted = new Set(snapshot.tracks.map((t) => t.producerId));
+		for (const producerId of [...this.consumers.keys()]) if (!wanted.has(producerId)) this.drop(producerId);
+		const run = this.joinRun;
+		try {
+			for (const track of snapshot.tracks) {
+				if (!this.consumers.has(track.producerId)) await this.consume(track);
+				if (run !== this.joinRun) return;
+			}
+		} catch (error) {
+			if (run !== this.joinRun || this.closed) return;
+			if (error instanceof SignalingFailure && error.code === 'PRODUCER_NOT_FOUND') return; // gone meanwhile
+			this.events.connection('reconnecting', error instanceof Error ? error.message : String(error));
+			setTimeout(() => run === this.joinRun && void this.join(), 1000);
+		}
+	}
+
+	private async consume(track: PublishedTrack): Promise<void> {
+		const device = this.device!;
+		const transport = this.transport ?? (await this.createTransport(device));
+		if (!this.consumers.size) performance.mark(MARK_CONSUME);
+		const info = await this.signaling.request('consume', {
+			transportId: transport.id,
+			producerId: track.producerId,
+			rtpCapabilities: device.recvRtpCapabilities
+		});
+		const consumer = await transport.consume({
+			id: info.id,
+			producerId: info.producerId,
+			kind: info.kind,
+			rtpParameters: info.rtpParameters as never
+		});
+		this.consumers.set(track.producerId, { consumer, track });
+		if (consumer.kind === 'video' && this.spatialLayer !== 2) await this.requestLayer(consumer);
+		await this.signaling.request('consumer:resume', { consumerId: consumer.id });
+		this.publishMedia();
+	}
+
+	private async createTransport(device: Device): Promise<Transport> {
+		const info = await this.signaling.request('transport:create', { direction: 'recv' });
+		const transport = device.createRecvTransport(info as never);
+		transport.on('connect', ({ dtlsParameters }, done, fail) => {
+			this.signaling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => done(), fail);
+		});
+		transport.on('connectionstatechange', (state) => {
+			if (transport !== this.transport) return;
+			if (state === 'failed') {
+				this.events.connection('reconnecting', 'media connection failed');
+				void this.join();
+			}
+		});
+		this.transport = transport;
+		return transport;
+	}
+
+	private requestLayer(consumer: Consumer): Promise<unknown> {
+		return this.signaling.request('consumer:layers', { consumerId: consumer.id, spatialLayer: this.spatialLayer }).catch(() => {});
+	}
+
+	private drop(producerId: string): void {
+		const entry = this.consumers.get(producerId);
+		if (!entry) return;
+		entry.consumer.close();
+		this.consumers.delete(producerId);
+		this.publishMedia();
+	}
+
+	private publishMedia(): void {
+		const media: ShowMedia = { videos: [], audio: [] };
+		for (const { consumer, track } of this.consumers.values()) {
+			if (consumer.kind === 'video') media.videos.push({ source: track.source, track: consumer.track });
+			else media.audio.push(consumer.track);
+		}
+		this.events.media(media);
+	}
+
+	private closeMedia(): void {
+		this.transport?.close();
+		this.transport = null;
+		this.device = null;
+		if (this.consumers.size) {
+			this.consumers.clear();
+			this.publishMedia();
+		}
+	}
+}

@@ -1,0 +1,123 @@
+/**
+ * The signaling protocol between browsers and the server, on the Socket.IO namespace `/media`.
+ * Every client request is `emit(name, payload, ack)`; the ack is `{ ok: result }` or
+ * `{ error: { code, message } }`. The server validates every payload with these schemas; the client
+ * uses the same types, so both sides agree by construction.
+ */
+import { z } from 'zod';
+
+export const MEDIA_NAMESPACE = '/media';
+/** Largest request payload the server reads, as JSON; an SDP-derived rtpParameters is a few KB. */
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+
+export const gigIdSchema = z
+	.string()
+	.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a gig id is 1-63 lowercase letters, digits or dashes');
+
+const id = z.string().min(1).max(64);
+// mediasoup validates the deep structure of these itself; we check the shape and bound the size.
+const looseObject = z.looseObject({});
+const rtpParameters = z.looseObject({
+	codecs: z.array(looseObject).min(1).max(16),
+	encodings: z.array(looseObject).max(8).optional(),
+	headerExtensions: z.array(looseObject).max(32).optional()
+});
+const rtpCapabilities = z.looseObject({
+	codecs: z.array(looseObject).max(64).optional(),
+	headerExtensions: z.array(looseObject).max(64).optional()
+});
+const dtlsParameters = z.looseObject({
+	role: z.enum(['auto', 'client', 'server']).optional(),
+	fingerprints: z.array(z.object({ algorithm: z.string().max(16), value: z.string().max(256) })).min(1).max(8)
+});
+
+export const requests = {
+	join: z.object({
+		gigId: gigIdSchema,
+		role: z.enum(['host', 'viewer']),
+		/** Identifies one studio tab across reconnects, so the host can take its own place back. */
+		sessionKey: z.string().min(16).max(64).optional()
+	}),
+	'transport:create': z.object({ direction: z.enum(['send', 'recv']) }),
+	'transport:connect': z.object({ transportId: id, dtlsParameters }),
+	produce: z.object({
+		transportId: id,
+		kind: z.enum(['audio', 'video']),
+		source: z.enum(['camera', 'microphone', 'screen', 'screen-audio']),
+		rtpParameters
+	}),
+	'producer:close': z.object({ producerId: id }),
+	'show:start': z.object({}),
+	'show:end': z.object({}),
+	consume: z.object({ transportId: id, producerId: id, rtpCapabilities }),
+	'consumer:resume': z.object({ consumerId: id }),
+	'consumer:layers': z.object({
+		consumerId: id,
+		spatialLayer: z.number().int().min(0).max(2),
+		temporalLayer: z.number().int().min(0).max(2).optional()
+	})
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type RequestPayload<N extends RequestName> = z.input<(typeof requests)[N]>;
+
+export type ErrorCode =
+	| 'BAD_REQUEST'
+	| 'PAYLOAD_TOO_LARGE'
+	| 'UNKNOWN_MESSAGE'
+	| 'NOT_JOINED'
+	| 'ALREADY_JOINED'
+	| 'NOT_HOST'
+	| 'GIG_HAS_HOST'
+	| 'NOTHING_TO_SHOW'
+	| 'LIMIT_REACHED'
+	| 'TRANSPORT_NOT_FOUND'
+	| 'PRODUCER_NOT_FOUND'
+	| 'CONSUMER_NOT_FOUND'
+	| 'CANNOT_CONSUME'
+	| 'WRONG_DIRECTION'
+	| 'ALREADY_CONNECTED'
+	| 'MEDIA_UNAVAILABLE'
+	| 'INTERNAL';
+
+export type WireError = { code: ErrorCode; message: string };
+export type Ack<T> = { ok: T } | { error: WireError };
+
+export type ShowState = 'waiting' | 'live' | 'interrupted' | 'ended';
+export type MediaSource = z.infer<(typeof requests)['produce']>['source'];
+export type PublishedTrack = { producerId: string; kind: 'audio' | 'video'; source: MediaSource };
+
+/** What a viewer needs to render a gig: pushed as `show` whenever it changes. */
+export type ShowSnapshot = {
+	state: ShowState;
+	startedAt: number | null;
+	tracks: PublishedTrack[];
+};
+
+export type JoinResult = { rtpCapabilities: unknown; show: ShowSnapshot };
+export type TransportResult = { id: string; iceParameters: unknown; iceCandidates: unknown; dtlsParameters: unknown };
+export type ConsumeResult = { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: unknown; type: string };
+
+/** Server-to-client events. */
+export type ServerEvents = {
+	show: (snapshot: ShowSnapshot) => void;
+	'consumer:closed': (event: { consumerId: string; producerId: string }) => void;
+	/** The gig's media server restarted; every client of the gig joins again. */
+	'gig:restart': () => void;
+	/** This studio tab was replaced by the same host's newer connection. */
+	'host:replaced': () => void;
+};
+
+/** What each request answers with on success. */
+export type Results = {
+	join: JoinResult;
+	'transport:create': TransportResult;
+	'transport:connect': null;
+	produce: { producerId: string };
+	'producer:close': null;
+	'show:start': { state: ShowState; startedAt: number | null };
+	'show:end': null;
+	consume: ConsumeResult;
+	'consumer:resume': null;
+	'consumer:layers': null;
+};

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
+import { receivedMedia, TRACK_PEER_CONNECTIONS } from '../support/frames.js';
+import { startServerProcess, type ServerProcess } from '../support/process.js';
+import { waitFor } from '../support/media.js';
+
+let server: ServerProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+	server = await startServerProcess();
+	browser = await launchChromium();
+});
+afterAll(async () => {
+	await browser?.close();
+	await server?.stop();
+});
+
+async function openPage(path: string): Promise<Page> {
+	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+	await page.addInitScript(TRACK_PEER_CONNECTIONS);
+	await page.goto(server.url + path);
+	return page;
+}
+
+describe('going live from a browser tab', () => {
+	it('shows a waiting viewer the show live with real frames and sound, then ended', async () => {
+		const viewer = await openPage('/gigs/e2e-gig/watch');
+		await expect.poll(() => viewer.getByTestId('player-overlay').textContent()).toContain('Waiting for the show');
+
+		const studio = await openPage('/studio/e2e-gig');
+		await studio.getByTestId('preview').waitFor();
+		await studio.getByTestId('go-live').click();
+		await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
+
+		// The viewer switches to live by itself, without a reload.
+		await expect.poll(() => viewer.getByTestId('show-state').textContent(), { timeout: 10_000 }).toContain('Live');
+		await waitFor('the viewer has a picture', async () => (await receivedMedia(viewer)).videoWidth > 0, 15_000);
+		// A big player gets the full 720p layer once bandwidth estimation has ramped up.
+		await waitFor('the big player reaches the 1280x720 layer', async () => (await receivedMedia(viewer)).videoWidth === 1280, 20_000);
+		const first = await receivedMedia(viewer);
+		await viewer.waitForTimeout(3000);
+		const later = await receivedMedia(viewer);
+		expect(later.framesDecoded, 'frames keep being decoded').toBeGreaterThan(first.framesDecoded + 30);
+		expect(later.audioPackets, 'audio keeps arriving').toBeGreaterThan(first.audioPackets + 50);
+
+		// The creator sees an upstream bitrate.
+		await expect.poll(() => studio.getByTestId('upstream-bitrate').textContent(), { timeout: 10_000 }).toMatch(/\d/);
+
+		await studio.getByTestId('end-show').click();
+		await expect.poll(() => viewer.getByTestId('player-overlay').textContent(), { timeout: 10_000 }).toContain('This show has ended');
+		await expect.poll(() => studio.getByTestId('broadcast-status').textContent()).toContain('Show ended');
+		await studio.close();
+		await viewer.close();
+	}, 90_000);
+
+	it('sends a small player the lower simulcast layer', async () => {
+		const studio = await openPage('/studio/layers-gig');
+		await studio.getByTestId('preview').waitFor();
+		await studio.getByTestId('go-live').click();
+		await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
+
+		const small = await browser.newPage({ viewport: { width: 400, height: 300 } });
+		await small.addInitScript(TRACK_PEER_CONNECTIONS);
+		await small.goto(server.url + '/gigs/layers-gig/watch');
+		await waitFor('the small viewer has a picture', async () => (await receivedMedia(small)).videoWidth > 0, 15_000);
+		// 400 px wide player: ~225 px tall, so the 360p layer (640x360) or smaller, never 720p.
+		await waitFor(
+			'the small player settles on a lower layer',
+			async () => {
+				const width = (await receivedMedia(small)).videoWidth;
+				return width > 0 && width <= 640;
+			},
+			20_000
+		);
+		await small.close();
+		await studio.close();
+	}, 90_000);
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { ConfigError, loadConfig } from '../../server/config.js';
+
+describe('configuration', () => {
+	it('works on a laptop with no settings at all', () => {
+		expect(loadConfig({})).toEqual({
+			PORT: 3000,
+			HOST: '0.0.0.0',
+			RTC_LISTEN_IP: '127.0.0.1',
+			RTC_PORT: 40000,
+			MEDIASOUP_WORKERS: os.availableParallelism(),
+			LOG_LEVEL: 'info'
+		});
+	});
+
+	it('treats empty variables as unset', () => {
+		expect(loadConfig({ PORT: '', RTC_ANNOUNCED_ADDRESS: '' }).PORT).toBe(3000);
+	});
+
+	it('lists every problem at once in readable words', () => {
+		try {
+			loadConfig({ PORT: 'eighty', MEDIASOUP_WORKERS: '0', LOG_LEVEL: 'loud', RTC_LISTEN_IP: 'my-laptop' });
+			expect.unreachable();
+		} catch (error) {
+			expect(error).toBeInstanceOf(ConfigError);
+			const text = (error as ConfigError).message;
+			expect(text).toContain('PORT must be a number');
+			expect(text).toContain('MEDIASOUP_WORKERS must be at least 1');
+			expect(text).toContain('LOG_LEVEL must be one of');
+			expect(text).toContain('RTC_LISTEN_IP must be an IPv4 or IPv6 address');
+		}
+	});
+
+	it('requires an announced address when media listens on every interface', () => {
+		expect(() => loadConfig({ RTC_LISTEN_IP: '0.0.0.0' })).toThrow(/RTC_ANNOUNCED_ADDRESS: required/);
+		expect(loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+	});
+
+	it('refuses a port range that runs past 65535', () => {
+		expect(() => loadConfig({ RTC_PORT: '65535', MEDIASOUP_WORKERS: '2' })).toThrow(/runs past port 65535/);
+	});
+});
