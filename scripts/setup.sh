@@ -33,10 +33,12 @@ if ((node_major < 20)); then
 	exit 1
 fi
 
-# npm ci when node_modules is missing or older than the lock file.
+# Install from the lock file when node_modules is missing or older than it. Not `npm ci`: the lock
+# holds only the platform packages of rollup that the registry served (linux), and `npm ci`
+# refuses a lock without every platform's entry.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-	say 'installing npm packages (npm ci)'
-	npm ci --no-audit --no-fund
+	say 'installing npm packages'
+	npm install --no-audit --no-fund
 fi
 
 say 'checking the mediasoup worker'
