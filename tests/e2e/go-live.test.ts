@@ -4,6 +4,7 @@ import { launchChromium } from '../support/browser.js';
 import { receivedMedia, TRACK_PEER_CONNECTIONS } from '../support/frames.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { waitFor } from '../support/media.js';
+import { evaluateWithoutGesture, waitWithoutGesture } from '../support/gesture-free.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -77,4 +78,30 @@ describe('going live from a browser tab', () => {
 		await small.close();
 		await studio.close();
 	}, 90_000);
+});
+
+describe('autoplay rules', () => {
+	it('starts muted with a visible unmute control when the browser refuses sound', async () => {
+		const strict = await launchChromium(['--autoplay-policy=document-user-activation-required']);
+		try {
+			const studio = await openPage('/studio/autoplay-gig');
+			await studio.getByTestId('preview').waitFor();
+			await studio.getByTestId('go-live').click();
+			await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
+
+			const viewer = await strict.newPage();
+			await viewer.goto(server.url + '/gigs/autoplay-gig/watch');
+			// Playwright's own waits and evaluate() carry a user gesture, which would lift the policy:
+			// watch the page without one until it has decided how to play.
+			await waitWithoutGesture(viewer, `!!document.querySelector('[data-testid="unmute"]')`, 15_000);
+			expect(await evaluateWithoutGesture(viewer, `(() => { const v = document.querySelector('[data-testid="player"]'); return v.muted && !v.paused; })()`)).toBe(true);
+			const unmute = viewer.getByTestId('unmute');
+			await unmute.click();
+			await expect.poll(() => viewer.getByTestId('player').evaluate((v: HTMLVideoElement) => v.muted)).toBe(false);
+			await expect.poll(() => unmute.count()).toBe(0);
+			await studio.close();
+		} finally {
+			await strict.close();
+		}
+	}, 60_000);
 });

@@ -8,6 +8,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * no ICE candidate on 127.0.0.1 and nothing connects.
  */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+	// Sound may start without a click unless a test asks for a stricter autoplay policy.
+	const autoplay = extraArgs.some((a) => a.startsWith('--autoplay-policy=')) ? [] : ['--autoplay-policy=no-user-gesture-required'];
 	return chromium.launch({
 		executablePath: CHROMIUM_PATH,
 		headless: true,
@@ -22,7 +24,7 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 			'--use-fake-device-for-media-stream',
 			'--use-fake-ui-for-media-stream',
 			'--allow-loopback-in-peer-connection',
-			'--autoplay-policy=no-user-gesture-required',
+			...autoplay,
 			...extraArgs
 		]
 	});

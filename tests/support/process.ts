@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export type ServerProcess = { url: string; logs: string[]; stop(): Promise<void> };
+export type ServerProcess = { url: string; pid: number; logs: string[]; stop(): Promise<void> };
 
 /**
  * Runs the production entry (`server/main.ts`, serving the built app) as its own process on a
@@ -39,7 +39,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
 			reject(new Error(`server exited with ${code} before it was up:\n${logs.join('\n')}`));
 		});
 	});
-	return { url: `http://127.0.0.1:${port}`, logs, stop: () => stop(child) };
+	return { url: `http://127.0.0.1:${port}`, pid: child.pid!, logs, stop: () => stop(child) };
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -27,7 +27,6 @@ export class ShowPlayer {
 	private device: Device | null = null;
 	private transport: Transport | null = null;
 	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack }>();
-	private snapshot: ShowSnapshot | null = null;
 	private spatialLayer = 2;
 	private joinRun = 0;
 	private closed = false;
@@ -82,17 +81,21 @@ export class ShowPlayer {
 
 	/** Brings consumers in line with the snapshot: consume new tracks, drop vanished ones. */
 	private async apply(snapshot: ShowSnapshot): Promise<void> {
-		this.snapshot = snapshot;
 		this.events.show(snapshot);
 		if (!this.device) return;
 		const wanted = new Set(snapshot.tracks.map((t) => t.producerId));
 		for (const producerId of [...this.consumers.keys()]) if (!wanted.has(producerId)) this.drop(producerId);
 		const run = this.joinRun;
 		try {
+			let added = false;
 			for (const track of snapshot.tracks) {
-				if (!this.consumers.has(track.producerId)) await this.consume(track);
+				if (this.consumers.has(track.producerId)) continue;
+				await this.consume(track);
 				if (run !== this.joinRun) return;
+				added = true;
 			}
+			// One update with every track: the page starts playback once, with sound if it has any.
+			if (added) this.publishMedia();
 		} catch (error) {
 			if (run !== this.joinRun || this.closed) return;
 			if (error instanceof SignalingFailure && error.code === 'PRODUCER_NOT_FOUND') return; // gone meanwhile
@@ -119,7 +122,6 @@ export class ShowPlayer {
 		this.consumers.set(track.producerId, { consumer, track });
 		if (consumer.kind === 'video' && this.spatialLayer !== 2) await this.requestLayer(consumer);
 		await this.signaling.request('consumer:resume', { consumerId: consumer.id });
-		this.publishMedia();
 	}
 
 	private async createTransport(device: Device): Promise<Transport> {
