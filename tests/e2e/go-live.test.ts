@@ -82,7 +82,7 @@ describe('going live from a browser tab', () => {
 
 describe('autoplay rules', () => {
 	it('starts muted with a visible unmute control when the browser refuses sound', async () => {
-		const strict = await launchChromium(['--autoplay-policy=document-user-activation-required']);
+		const strict = await launchChromium({ autoplay: 'needs-gesture' });
 		try {
 			const studio = await openPage('/studio/autoplay-gig');
 			await studio.getByTestId('preview').waitFor();
