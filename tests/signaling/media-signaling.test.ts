@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, startTestServer, type TestClient, type TestServer } from '../support/server.js';
 import { vp8Parameters, waitFor } from '../support/media.js';
-import type { ShowSnapshot } from '../../src/lib/signaling/messages.js';
+import { requests, type ShowSnapshot } from '../../src/lib/signaling/messages.js';
 
 let server: TestServer;
 const clients: TestClient[] = [];
@@ -156,5 +156,23 @@ describe('media signaling', () => {
 		const dtls = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: Array(32).fill('AB').join(':') }] };
 		expect(await c.request('transport:connect', { transportId: recv.ok.id, dtlsParameters: dtls })).toHaveProperty('ok');
 		expect(await c.request('transport:connect', { transportId: recv.ok.id, dtlsParameters: dtls })).toMatchObject({ error: { code: 'ALREADY_CONNECTED' } });
+	});
+
+	it('answers junk sent to every message with a coded error and keeps serving', async () => {
+		const c = await client();
+		await c.request('join', { gigId: 'junk-yard', role: 'host' });
+		let deep: unknown = {};
+		for (let i = 0; i < 2000; i++) deep = { a: deep };
+		const junk: unknown[] = [null, 42, 'text', [], [1, 2], true, { transportId: {} }, JSON.parse('{"__proto__":{"polluted":1}}'), deep];
+		for (const name of Object.keys(requests)) {
+			for (const payload of junk) {
+				const answer = await c.request(name, payload);
+				if ('error' in answer) expect(answer.error.code, `${name} ${JSON.stringify(payload)?.slice(0, 40)}`).toMatch(/^[A-Z_]+$/);
+				expect(answer, name).not.toMatchObject({ error: { code: 'INTERNAL' } });
+			}
+		}
+		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+		const fresh = await client();
+		expect(await fresh.request('join', { gigId: 'junk-yard', role: 'viewer' })).toHaveProperty('ok');
 	});
 });
