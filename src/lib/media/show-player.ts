@@ -15,7 +15,7 @@ export type ShowPlayerEvents = {
 
 export type ShowMedia = { videos: { source: PublishedTrack['source']; track: MediaStreamTrack }[]; audio: MediaStreamTrack[] };
 
-/** Performance marks the latency benchmark reads: consume request, then first decoded frame. */
+/** Marks the viewer's first consume request; the latency benchmark times the first frame from it. */
 export const MARK_CONSUME = 'gigstage:consume-request';
 
 /**
@@ -28,6 +28,9 @@ export class ShowPlayer {
 	private transport: Transport | null = null;
 	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack }>();
 	private spatialLayer = 2;
+	/** The newest show snapshot; consumers are reconciled against it one pass at a time. */
+	private latest: ShowSnapshot | null = null;
+	private syncing: Promise<void> = Promise.resolve();
 	private joinRun = 0;
 	private closed = false;
 
@@ -39,7 +42,11 @@ export class ShowPlayer {
 		socket.on('connect', () => void this.join());
 		socket.on('disconnect', () => !this.closed && this.events.connection('reconnecting', 'connection lost'));
 		socket.on('gig:restart', () => void this.join());
-		socket.on('show', (snapshot) => void this.apply(snapshot));
+		socket.on('show', (snapshot) => {
+			this.latest = snapshot;
+			this.events.show(snapshot);
+			this.sync();
+		});
 		socket.on('consumer:closed', ({ producerId }) => this.drop(producerId));
 		this.events.connection('connecting');
 	}
@@ -64,14 +71,18 @@ export class ShowPlayer {
 	private async join(): Promise<void> {
 		const run = ++this.joinRun;
 		this.closeMedia();
+		this.syncing = Promise.resolve(); // passes of an earlier run stop by themselves
 		try {
 			const joined = await this.signaling.request('join', { gigId: this.gigId, role: 'viewer' });
+			// The answer is newer than any event before it; events after it are newer still.
+			this.latest = joined.show;
+			this.events.show(joined.show);
 			const device = await Device.factory();
 			await device.load({ routerRtpCapabilities: joined.rtpCapabilities as never });
 			if (run !== this.joinRun) return;
 			this.device = device;
 			this.events.connection('connected');
-			await this.apply(joined.show);
+			this.sync();
 		} catch (error) {
 			if (run !== this.joinRun || this.closed) return;
 			this.events.connection('reconnecting', error instanceof Error ? error.message : String(error));
@@ -79,28 +90,34 @@ export class ShowPlayer {
 		}
 	}
 
-	/** Brings consumers in line with the snapshot: consume new tracks, drop vanished ones. */
-	private async apply(snapshot: ShowSnapshot): Promise<void> {
-		this.events.show(snapshot);
-		if (!this.device) return;
+	/** Queues a reconcile pass; passes never overlap, so no track is consumed twice. */
+	private sync(): void {
+		this.syncing = this.syncing.then(() => this.reconcile());
+	}
+
+	/** Brings consumers in line with the latest snapshot: consume new tracks, drop vanished ones. */
+	private async reconcile(): Promise<void> {
+		const snapshot = this.latest;
+		if (!this.device || !snapshot) return;
 		const wanted = new Set(snapshot.tracks.map((t) => t.producerId));
 		for (const producerId of [...this.consumers.keys()]) if (!wanted.has(producerId)) this.drop(producerId);
 		const run = this.joinRun;
+		let added = false;
 		try {
-			let added = false;
 			for (const track of snapshot.tracks) {
 				if (this.consumers.has(track.producerId)) continue;
 				await this.consume(track);
 				if (run !== this.joinRun) return;
 				added = true;
 			}
-			// One update with every track: the page starts playback once, with sound if it has any.
-			if (added) this.publishMedia();
 		} catch (error) {
 			if (run !== this.joinRun || this.closed) return;
 			if (error instanceof SignalingFailure && error.code === 'PRODUCER_NOT_FOUND') return; // gone meanwhile
 			this.events.connection('reconnecting', error instanceof Error ? error.message : String(error));
 			setTimeout(() => run === this.joinRun && void this.join(), 1000);
+		} finally {
+			// One update with every new track: the page starts playback once, with sound if it has any.
+			if (added && run === this.joinRun) this.publishMedia();
 		}
 	}
 

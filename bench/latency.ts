@@ -1,0 +1,285 @@
+/**
+ * Glass-to-glass latency (studio tab -> SFU -> watch tab) and viewer join time, measured through
+ * the real product pages. The studio's camera is replaced, in this bench only, by a canvas that
+ * shows the current time as 32 big black/white blocks; the viewer reads them back off every frame
+ * it presents. Run: `npx tsx bench/latency.ts` (env BENCH_SECONDS, BENCH_JOINS).
+ *
+ * Latency here is canvas draw -> frame presented (no camera or display lag). The watch page plays
+ * the host's audio and video as one lip-synced stream, so video also waits for audio's jitter
+ * buffer: that is part of the number, as it is for real viewers.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../tests/support/browser.js';
+import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
+import { MARK_CONSUME } from '../src/lib/media/show-player.js';
+
+const SECONDS = envInt('BENCH_SECONDS', 20);
+const JOINS = envInt('BENCH_JOINS', 8);
+const WARMUP_MS = 2000;
+const RESULTS = new URL('./results/', import.meta.url);
+// 8x4 blocks of 160x180 px: 24 bits of Date.now() then 8 CRC bits, redrawn at 30 fps like the
+// camera the studio asks for. The viewer reads them back at 320x180.
+const FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
+type Frame = typeof FRAME;
+// One presented frame as the viewer saw it: the 32 bits, when (Date.now()), and the layer width.
+type Read = { word: number; at: number; width: number };
+type BenchWindow = { benchCollector?: { collecting: boolean; reads: Read[] }; benchFirstFrame?: number };
+
+// tsx compiles with esbuild's keepNames, which wraps inner functions in __name(); functions we
+// serialize into a page need that helper there too.
+const NAME_SHIM = 'globalThis.__name = (fn) => fn;';
+
+function envInt(name: string, fallback: number): number {
+	const value = Number(process.env[name] ?? fallback);
+	if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+	return value;
+}
+
+/** CRC-8 (poly 0x07) of a 24-bit value: a frame read mid-transition or through artifacts fails it. */
+function check8(value: number): number {
+	let crc = 0;
+	for (let bit = 23; bit >= 0; bit--) {
+		const top = ((crc >> 7) ^ (value >> bit)) & 1;
+		crc = ((crc << 1) & 0xff) ^ (top ? 0x07 : 0);
+	}
+	return crc;
+}
+
+/** Runs in the studio before its scripts: video requests get the clock canvas, audio the fake mic. */
+function fakeCamera(frame: Frame): void {
+	const devices = navigator.mediaDevices;
+	const original = devices.getUserMedia.bind(devices);
+	devices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+		if (!constraints?.video) return original(constraints);
+		const canvas = Object.assign(document.createElement('canvas'), { width: frame.width, height: frame.height });
+		const ctx = canvas.getContext('2d')!;
+		const stream = canvas.captureStream(0); // frames only on requestFrame(): one per timestamp drawn
+		const track = stream.getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
+		const [w, h] = [frame.width / frame.cols, frame.height / frame.rows];
+		const draw = () => {
+			const value = Date.now() % 0x1000000;
+			const word = value * 256 + check8(value);
+			for (let i = 0; i < frame.cols * frame.rows; i++) {
+				ctx.fillStyle = Math.floor(word / 2 ** (31 - i)) % 2 ? '#fff' : '#000';
+				ctx.fillRect((i % frame.cols) * w, Math.floor(i / frame.cols) * h, w, h);
+			}
+			track.requestFrame();
+		};
+		draw();
+		const timer = setInterval(draw, frame.drawEveryMs);
+		const stop = track.stop.bind(track);
+		track.stop = () => {
+			clearInterval(timer);
+			stop();
+		};
+		return stream;
+	};
+}
+
+/** Runs in the watch page: reads the 32 blocks off every frame the player presents. */
+function startCollector(frame: Frame): void {
+	const video = document.querySelector<HTMLVideoElement>('[data-testid="player"]');
+	if (!video) throw new Error('no [data-testid="player"] video');
+	const canvas = Object.assign(document.createElement('canvas'), { width: frame.readWidth, height: frame.readHeight });
+	const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+	const state = { collecting: false, reads: [] as Read[] };
+	(window as BenchWindow).benchCollector = state;
+	const [w, h] = [frame.readWidth / frame.cols, frame.readHeight / frame.rows];
+	const onFrame = () => {
+		const at = Date.now();
+		ctx.drawImage(video, 0, 0, frame.readWidth, frame.readHeight);
+		const pixels = ctx.getImageData(0, 0, frame.readWidth, frame.readHeight).data;
+		let word = 0;
+		for (let i = 0; i < frame.cols * frame.rows; i++) {
+			const x = Math.floor(((i % frame.cols) + 0.5) * w);
+			const y = Math.floor((Math.floor(i / frame.cols) + 0.5) * h);
+			word = word * 2 + ((pixels[(y * frame.readWidth + x) * 4 + 1] ?? 0) > 127 ? 1 : 0); // green ~ luma
+		}
+		if (state.collecting) state.reads.push({ word, at, width: video.videoWidth });
+		video.requestVideoFrameCallback(onFrame);
+	};
+	video.requestVideoFrameCallback(onFrame);
+}
+
+/** Runs in a joining watch page before its scripts, so the first presented frame cannot be missed. */
+function watchFirstFrame(): void {
+	const timer = setInterval(() => {
+		const video = document.querySelector<HTMLVideoElement>('[data-testid="player"]');
+		if (!video) return;
+		clearInterval(timer);
+		video.requestVideoFrameCallback(() => ((window as BenchWindow).benchFirstFrame ??= performance.now()));
+	}, 5);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withTimeout<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
+	try {
+		return await Promise.race([promise, timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** Polls `read` (one bounded page round trip each) until it returns a value. */
+async function poll<T>(what: string, ms: number, read: () => Promise<T | null>): Promise<T> {
+	const deadline = Date.now() + ms;
+	while (Date.now() < deadline) {
+		const value = await withTimeout(what, 5000, read());
+		if (value !== null) return value;
+		await sleep(50);
+	}
+	throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+}
+
+async function openPage(browser: Browser, url: string, initScript?: string): Promise<Page> {
+	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
+	page.setDefaultTimeout(15_000);
+	page.on('pageerror', (error) => console.error(`  [page error] ${new URL(url).pathname}: ${error.message}`));
+	await page.addInitScript(NAME_SHIM + (initScript ?? ''));
+	await page.goto(url);
+	return page;
+}
+
+async function goLive(browser: Browser, base: string, gig: string): Promise<Page> {
+	const camera = `const check8 = ${check8}; (${fakeCamera})(${JSON.stringify(FRAME)});`;
+	const studio = await openPage(browser, `${base}/studio/${gig}`, camera);
+	await studio.getByTestId('preview').waitFor();
+	await studio.getByTestId('go-live').click();
+	await poll('the studio is live', 20_000, async () => ((await studio.getByTestId('broadcast-status').textContent())?.includes('Live') ? true : null));
+	return studio;
+}
+
+const videoWidth = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player"]')?.videoWidth ?? 0);
+
+/** Watches for warm-up + SECONDS and returns every frame read. */
+async function collectReads(browser: Browser, base: string, gig: string): Promise<Read[]> {
+	const viewer = await openPage(browser, `${base}/gigs/${gig}/watch`);
+	await poll('the viewer has a picture', 20_000, async () => ((await videoWidth(viewer)) > 0 ? true : null));
+	await poll('the viewer gets the 720p layer', 20_000, async () => ((await videoWidth(viewer)) === FRAME.width ? true : null)).catch(
+		async () => console.warn(`  warning: the viewer stayed at ${await videoWidth(viewer)} px wide; measuring anyway`)
+	);
+	await withTimeout('start the collector', 5000, viewer.evaluate(startCollector, FRAME));
+	await sleep(WARMUP_MS);
+	await withTimeout('start collecting', 5000, viewer.evaluate(() => void ((window as BenchWindow).benchCollector!.collecting = true)));
+	await sleep(SECONDS * 1000);
+	const reads = await withTimeout('fetch the reads', 10_000, viewer.evaluate(() => (window as BenchWindow).benchCollector!.reads));
+	await viewer.close();
+	return reads;
+}
+
+/** Checks each read and turns the good ones into latencies; counts what a sane decoder must not see. */
+function decode(reads: Read[]) {
+	const latencies: number[] = [];
+	let rejected = 0, repeated = 0, backwards = 0, at720p = 0;
+	let previous: number | null = null;
+	for (const { word, at, width } of reads) {
+		const value = Math.floor(word / 256);
+		// Both pages read the same clock; only its low 24 bits were sent, which wrap every ~4.7 h.
+		const age = (at - value) % 0x1000000;
+		if (check8(value) !== word % 256 || age > 60_000) {
+			rejected++;
+			continue;
+		}
+		if (previous !== null && value === previous) repeated++;
+		else if (previous !== null && ((value - previous + 0x1000000) % 0x1000000) > 0x800000) backwards++;
+		previous = value;
+		latencies.push(age);
+		if (width === FRAME.width) at720p++;
+	}
+	return { latencies, frames: reads.length, rejected, repeated, backwards, at720p };
+}
+
+/** Time from the viewer's first consume request to its first presented frame, JOINS times. */
+async function measureJoins(browser: Browser, base: string, gig: string): Promise<{ times: number[]; failures: string[] }> {
+	const times: number[] = [];
+	const failures: string[] = [];
+	for (let i = 0; i < JOINS; i++) {
+		const page = await openPage(browser, `${base}/gigs/${gig}/watch`, `(${watchFirstFrame})();`);
+		try {
+			const ms = await poll('the joining viewer presents a frame', 20_000, () =>
+				page.evaluate((mark) => {
+					const start = performance.getEntriesByName(mark)[0]?.startTime;
+					const first = (window as BenchWindow).benchFirstFrame;
+					return start !== undefined && first !== undefined ? first - start : null;
+				}, MARK_CONSUME)
+			);
+			times.push(ms);
+		} catch (error) {
+			failures.push(error instanceof Error ? error.message : String(error));
+		} finally {
+			await page.close();
+		}
+	}
+	return { times, failures };
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], q: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+async function main(): Promise<void> {
+	let server: ServerProcess | undefined;
+	let browser: Browser | undefined;
+	try {
+		server = await startServerProcess();
+		// Two tabs share the browser: keep the one not in front from being throttled.
+		const args = ['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'];
+		browser = await launchChromium({ args });
+		const gig = `bench-${randomBytes(4).toString('hex')}`;
+		console.log(`gig ${gig}: going live, then measuring ${SECONDS} s of latency and ${JOINS} joins…`);
+		await goLive(browser, server.url, gig);
+		const decoded = decode(await collectReads(browser, server.url, gig));
+		if (!decoded.latencies.length) throw new Error(`no frame decoded: ${decoded.frames} frames read, ${decoded.rejected} failed the check bits`);
+		const joins = await measureJoins(browser, server.url, gig);
+
+		const sorted = [...decoded.latencies].sort((a, b) => a - b);
+		const joinSorted = [...joins.times].sort((a, b) => a - b);
+		const result = {
+			samples: sorted.length,
+			median_ms: round(percentile(sorted, 0.5)),
+			p95_ms: round(percentile(sorted, 0.95)),
+			p99_ms: round(percentile(sorted, 0.99)),
+			min_ms: round(sorted[0]!),
+			max_ms: round(sorted[sorted.length - 1]!),
+			first_frame_ms: joinSorted.length ? round(percentile(joinSorted, 0.5)) : null,
+			first_frame_p95_ms: joinSorted.length ? round(percentile(joinSorted, 0.95)) : null,
+			joins: joinSorted.length,
+			join_failures: joins.failures.length,
+			seconds: SECONDS,
+			decoder: { frames: decoded.frames, rejected: decoded.rejected, repeated: decoded.repeated, backwards: decoded.backwards, at_720p: decoded.at720p },
+			date: new Date().toISOString(),
+			machine: { cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, node: process.version, chromium: browser.version() }
+		};
+		console.log(`
+latency   ${result.samples} samples (${decoded.frames} frames = ${(decoded.frames / SECONDS).toFixed(1)}/s, ${decoded.rejected} rejected, ${decoded.repeated} repeated, ${decoded.backwards} out of order, ${decoded.at720p} at 720p)
+          median ${result.median_ms} ms   p95 ${result.p95_ms} ms   p99 ${result.p99_ms} ms   min ${result.min_ms} ms   max ${result.max_ms} ms
+join      ${result.joins}/${JOINS} joins   median ${result.first_frame_ms} ms   p95 ${result.first_frame_p95_ms} ms  (consume request -> first frame)`);
+		for (const failure of joins.failures) console.warn(`  join failed: ${failure}`);
+		await mkdir(RESULTS, { recursive: true });
+		await writeFile(new URL('latency.json', RESULTS), JSON.stringify(result, null, '\t') + '\n');
+		console.log(`wrote ${new URL('latency.json', RESULTS).pathname}`);
+	} catch (error) {
+		if (server) console.error(`server log (last 15 lines):\n${server.logs.slice(-15).join('\n')}`);
+		throw error;
+	} finally {
+		await withTimeout('close the browser', 10_000, browser?.close() ?? Promise.resolve()).catch(() => {});
+		await server?.stop();
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+		process.exit(1);
+	}
+);
