@@ -1,39 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { receivedMedia, TRACK_PEER_CONNECTIONS } from '../support/frames.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
+import { receivedMedia } from '../support/frames.js';
+import { goLive, openPage } from '../support/pages.js';
+import { siteForThisFile } from '../support/site.js';
 import { waitFor } from '../support/media.js';
 import { evaluateWithoutGesture, waitWithoutGesture } from '../support/gesture-free.js';
 
-let server: ServerProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-	server = await startServerProcess();
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-	await server?.stop();
-});
-
-async function openPage(path: string): Promise<Page> {
-	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-	await page.addInitScript(TRACK_PEER_CONNECTIONS);
-	await page.goto(server.url + path);
-	return page;
-}
+const site = siteForThisFile();
 
 describe('going live from a browser tab', () => {
 	it('shows a waiting viewer the show live with real frames and sound, then ended', async () => {
-		const viewer = await openPage('/gigs/e2e-gig/watch');
+		const viewer = await openPage(site.browser, site.url + '/gigs/e2e-gig/watch');
 		await expect.poll(() => viewer.getByTestId('player-overlay').textContent()).toContain('Waiting for the show');
 
-		const studio = await openPage('/studio/e2e-gig');
-		await studio.getByTestId('preview').waitFor();
-		await studio.getByTestId('go-live').click();
-		await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
+		const studio = await openPage(site.browser, site.url + '/studio/e2e-gig');
+		await goLive(studio);
 
 		// The viewer switches to live by itself, without a reload.
 		await expect.poll(() => viewer.getByTestId('show-state').textContent(), { timeout: 10_000 }).toContain('Live');
@@ -57,14 +38,10 @@ describe('going live from a browser tab', () => {
 	}, 90_000);
 
 	it('sends a small player the lower simulcast layer', async () => {
-		const studio = await openPage('/studio/layers-gig');
-		await studio.getByTestId('preview').waitFor();
-		await studio.getByTestId('go-live').click();
-		await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
+		const studio = await openPage(site.browser, site.url + '/studio/layers-gig');
+		await goLive(studio);
 
-		const small = await browser.newPage({ viewport: { width: 400, height: 300 } });
-		await small.addInitScript(TRACK_PEER_CONNECTIONS);
-		await small.goto(server.url + '/gigs/layers-gig/watch');
+		const small = await openPage(site.browser, site.url + '/gigs/layers-gig/watch', { width: 400, height: 300 });
 		await waitFor('the small viewer has a picture', async () => (await receivedMedia(small)).videoWidth > 0, 15_000);
 		// 400 px wide player: ~225 px tall, so the 360p layer (640x360) or smaller, never 720p.
 		await waitFor(
@@ -84,13 +61,11 @@ describe('autoplay rules', () => {
 	it('starts muted with a visible unmute control when the browser refuses sound', async () => {
 		const strict = await launchChromium({ autoplay: 'needs-gesture' });
 		try {
-			const studio = await openPage('/studio/autoplay-gig');
-			await studio.getByTestId('preview').waitFor();
-			await studio.getByTestId('go-live').click();
-			await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
+			const studio = await openPage(site.browser, site.url + '/studio/autoplay-gig');
+			await goLive(studio);
 
 			const viewer = await strict.newPage();
-			await viewer.goto(server.url + '/gigs/autoplay-gig/watch');
+			await viewer.goto(site.url + '/gigs/autoplay-gig/watch');
 			// Playwright's own waits and evaluate() carry a user gesture, which would lift the policy:
 			// watch the page without one until it has decided how to play.
 			await waitWithoutGesture(viewer, `!!document.querySelector('[data-testid="unmute"]')`, 15_000);

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
-import { receivedMedia, TRACK_PEER_CONNECTIONS } from '../support/frames.js';
+import { receivedMedia } from '../support/frames.js';
+import { goLive, openPage } from '../support/pages.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { startBlipProxy, type BlipProxy } from '../support/blip-proxy.js';
 import { waitFor } from '../support/media.js';
@@ -22,20 +23,12 @@ afterAll(async () => {
 	await server?.stop();
 });
 
-async function openPage(path: string, options: { width: number; height: number } = { width: 1280, height: 800 }): Promise<Page> {
-	const page = await browser.newPage({ viewport: options });
-	await page.addInitScript(TRACK_PEER_CONNECTIONS);
-	await page.goto(proxy.url + path);
-	return page;
-}
 
 describe('network blips', () => {
 	it('brings host and viewer back by themselves after their connections drop', async () => {
-		const studio = await openPage('/studio/blip-gig');
-		await studio.getByTestId('preview').waitFor();
-		await studio.getByTestId('go-live').click();
-		await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
-		const viewer = await openPage('/gigs/blip-gig/watch');
+		const studio = await openPage(browser, proxy.url + '/studio/blip-gig');
+		await goLive(studio);
+		const viewer = await openPage(browser, proxy.url + '/gigs/blip-gig/watch');
 		await waitFor('the viewer has a picture', async () => (await receivedMedia(viewer)).videoWidth > 0, 15_000);
 
 		proxy.blip();
@@ -55,11 +48,9 @@ describe('network blips', () => {
 
 describe('media server failure', () => {
 	it('rebuilds a live show on a new mediasoup worker when its worker dies', async () => {
-		const studio = await openPage('/studio/crash-gig');
-		await studio.getByTestId('preview').waitFor();
-		await studio.getByTestId('go-live').click();
-		await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000 }).toContain('Live');
-		const viewer = await openPage('/gigs/crash-gig/watch');
+		const studio = await openPage(browser, proxy.url + '/studio/crash-gig');
+		await goLive(studio);
+		const viewer = await openPage(browser, proxy.url + '/gigs/crash-gig/watch');
 		await waitFor('the viewer has a picture', async () => (await receivedMedia(viewer)).videoWidth > 0, 15_000);
 
 		const workers = execFileSync('pgrep', ['-P', String(server.pid), '-f', 'mediasoup-worker']).toString().trim().split('\n');
