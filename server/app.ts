@@ -5,7 +5,12 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { Sfu } from '../sfu/sfu.js';
 import { Shows } from '../src/lib/server/shows.js';
+import { connectRedis } from '../src/lib/server/store.js';
+import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
+import { MediaAccess } from './signaling/media-access.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import { createDomain } from './domain.js';
 
 export type GigstageServer = {
 	http: http.Server;
@@ -25,6 +30,15 @@ const MAX_TRANSPORT_BYTES = 1_000_000;
  * production, Vite's middlewares in development), Socket.IO signaling and the SFU.
  */
 export async function createServer(config: Config, log: Logger, web: RequestHandler): Promise<GigstageServer> {
+	// Redis first: without the store of record nothing else may start.
+	const embedded: EmbeddedRedis | null = config.REDIS_URL ? null : await startEmbeddedRedis(config.DATA_DIR, log);
+	const redis = await connectRedis(embedded ? { socketPath: embedded.socketPath } : { url: config.REDIS_URL! }).catch(async (error) => {
+		await embedded?.stop();
+		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
+	});
+	const domain = createDomain(config, redis, log);
+	provideServices(domain);
+
 	const app = express();
 	app.disable('x-powered-by');
 	app.get('/healthz', (_req, res) => {
@@ -45,7 +59,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		signaling.listener,
 		log
 	);
-	signaling.attach(sfu, new Shows());
+	signaling.attach(sfu, new Shows(), domain.gigs, new MediaAccess(domain));
 
 	return {
 		http: server,
@@ -63,6 +77,8 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await sfu.close();
 			server.closeAllConnections();
+			redis.disconnect();
+			await embedded?.stop();
 		}
 	};
 }

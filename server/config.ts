@@ -27,7 +27,23 @@ export const configSchema = z.object({
 		.min(1, 'MEDIASOUP_WORKERS must be at least 1')
 		.max(64, 'MEDIASOUP_WORKERS must be at most 64')
 		.default(os.availableParallelism()),
-	LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info')
+	LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info'),
+	NODE_ENV: z.string().default('development'),
+	/** Unset: Gigstage starts its own redis-server with append-only persistence under DATA_DIR. */
+	REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must look like redis://host:6379' }).optional(),
+	DATA_DIR: z.string().min(1).default('./data'),
+	/** The address people use to reach Gigstage, e.g. https://gigs.example.org; links in payments and OBS settings. */
+	PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an http(s) URL' }).optional(),
+	RTMP_PORT: port('RTMP_PORT').default(1935),
+	/** The platform's Web Monetization / Open Payments wallet, carried by every page but the watch page. */
+	PLATFORM_WALLET: z.string().optional(),
+	/** The simulated card checkout; on by default except when NODE_ENV=production. */
+	DEV_PAYMENTS: z.enum(['true', 'false'], { error: 'DEV_PAYMENTS must be true or false' }).optional(),
+	STRIPE_SECRET_KEY: z.string().startsWith('sk_', 'STRIPE_SECRET_KEY must start with sk_').optional(),
+	STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'STRIPE_WEBHOOK_SECRET must start with whsec_').optional(),
+	STRIPE_API_BASE: z.url().optional(),
+	/** Comma-separated emails that sign up as admins. */
+	ADMIN_EMAILS: z.string().optional()
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -56,7 +72,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			`RTC_ANNOUNCED_ADDRESS: required when RTC_LISTEN_IP is ${config.RTC_LISTEN_IP}; set it to the IP or hostname browsers can reach`
 		]);
 	}
+	if (Boolean(config.STRIPE_SECRET_KEY) !== Boolean(config.STRIPE_WEBHOOK_SECRET)) {
+		throw new ConfigError(['STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to sell tickets through Stripe, or neither']);
+	}
 	return config;
+}
+
+/** Whether the simulated card checkout is offered. */
+export function devPaymentsEnabled(config: Config): boolean {
+	return config.DEV_PAYMENTS ? config.DEV_PAYMENTS === 'true' : config.NODE_ENV !== 'production';
 }
 
 function isWildcard(ip: string): boolean {

@@ -5,10 +5,12 @@ import type { RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParam
 import type { Sfu } from '../../sfu/sfu.js';
 import type { GigRoom } from '../../sfu/gig-room.js';
 import type { Shows } from '../../src/lib/server/shows.js';
+import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
+import type { MediaAccess } from './media-access.js';
 import type { JoinResult, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
 
-export type MediaContext = { sfu: Sfu; shows: Shows; namespace: Namespace; log: Logger };
+export type MediaContext = { sfu: Sfu; shows: Shows; gigs: Gigs; access: MediaAccess; namespace: Namespace; log: Logger };
 
 /** Who a connection is in the gig it joined. */
 export type Membership = { gigId: string; role: 'host' | 'viewer' };
@@ -35,17 +37,24 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		if (!m) throw new SignalingError('NOT_JOINED', 'join a gig first');
 		return m;
 	};
-	const hostOnly = (): Membership => {
+	/** Membership, re-checked against tickets and sessions: media requests are gated every time. */
+	const allowed = async (): Promise<Membership> => {
 		const m = membership();
+		await ctx.access.check(socket, m.gigId, m.role);
+		return m;
+	};
+	const hostOnly = async (): Promise<Membership> => {
+		const m = await allowed();
 		if (m.role !== 'host' || !ctx.shows.isHost(m.gigId, peerId)) throw new SignalingError('NOT_HOST', 'only the gig’s host can do this');
 		return m;
 	};
-	const room = (): Promise<GigRoom> => ctx.sfu.room(membership().gigId);
+	const room = async (): Promise<GigRoom> => ctx.sfu.room((await allowed()).gigId);
 
 	return {
 		async join({ gigId, role, sessionKey }): Promise<JoinResult> {
 			const current = socket.data.membership as Membership | undefined;
 			if (current && current.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in gig "${current.gigId}"`);
+			await ctx.access.check(socket, gigId, role);
 			if (role === 'host') {
 				const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
 				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted from another tab or device');
@@ -62,8 +71,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		},
 
 		async 'transport:create'({ direction }) {
-			const m = membership();
-			if (direction === 'send') hostOnly();
+			const m = direction === 'send' ? await hostOnly() : await allowed();
 			return (await ctx.sfu.room(m.gigId)).createTransport(peerId, direction);
 		},
 
@@ -72,39 +80,40 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		},
 
 		async produce({ transportId, kind, source, rtpParameters }) {
-			const { gigId } = hostOnly();
+			const { gigId } = await hostOnly();
 			const producer = await (await ctx.sfu.room(gigId)).produce(peerId, transportId, kind, rtpParameters as RtpParameters, source);
 			if (ctx.shows.state(gigId).state === 'live') await broadcastShow(ctx, gigId);
 			return { producerId: producer.id };
 		},
 
 		async 'producer:close'({ producerId }) {
-			const { gigId } = hostOnly();
+			const { gigId } = await hostOnly();
 			(await ctx.sfu.room(gigId)).closeProducer(peerId, producerId);
 			if (ctx.shows.state(gigId).state === 'live') await broadcastShow(ctx, gigId);
 		},
 
 		async 'show:start'() {
-			const { gigId } = hostOnly();
+			const { gigId } = await hostOnly();
 			const tracks = (await ctx.sfu.room(gigId)).producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
 			ctx.shows.start(gigId);
+			await ctx.gigs.markLive(gigId, ctx.shows.state(gigId).startedAt ?? Date.now());
 			ctx.log.info({ gigId, peerId, tracks: tracks.length }, 'show is live');
 			await broadcastShow(ctx, gigId);
 			return ctx.shows.state(gigId);
 		},
 
 		async 'show:end'() {
-			const { gigId } = hostOnly();
+			const { gigId } = await hostOnly();
 			ctx.shows.end(gigId);
+			await ctx.gigs.markEnded(gigId);
 			await ctx.sfu.leave(gigId, peerId);
 			ctx.log.info({ gigId, peerId }, 'show ended');
 			await broadcastShow(ctx, gigId);
 		},
 
 		async consume({ transportId, producerId, rtpCapabilities }) {
-			const { gigId } = membership();
-			const gigRoom = await ctx.sfu.room(gigId);
+			const gigRoom = await room();
 			return gigRoom.consume(peerId, transportId, producerId, rtpCapabilities as RtpCapabilities);
 		},
 

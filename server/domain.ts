@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { devPaymentsEnabled, type Config } from './config.js';
+import { Accounts } from '../src/lib/server/accounts/accounts.js';
+import { Gigs } from '../src/lib/server/gigs/gigs.js';
+import { Covers } from '../src/lib/server/gigs/covers.js';
+import { Tickets } from '../src/lib/server/tickets/tickets.js';
+import { Purchases } from '../src/lib/server/tickets/purchases.js';
+import { createStripePayments } from '../src/lib/server/payments/stripe.js';
+import type { Services } from '../src/lib/server/services.js';
+
+/** Builds the domain modules on one Redis connection, from the configuration. */
+export function createDomain(config: Config, redis: Redis, log: Logger): Services {
+	const gigs = new Gigs(redis);
+	const tickets = new Tickets(redis);
+	const stripe =
+		config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
+			? createStripePayments({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
+			: null;
+	const devPayments = devPaymentsEnabled(config);
+	const adminEmails = new Set((config.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
+	return {
+		accounts: new Accounts(redis, adminEmails),
+		gigs,
+		covers: new Covers(config.DATA_DIR),
+		tickets,
+		purchases: new Purchases(gigs, tickets, { devPayments, stripe, log }),
+		settings: { publicUrl: config.PUBLIC_URL ?? null, rtmpPort: config.RTMP_PORT, platformWallet: config.PLATFORM_WALLET ?? null, devPayments }
+	};
+}

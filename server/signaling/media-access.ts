@@ -1,0 +1,26 @@
+import type { Socket } from 'socket.io';
+import type { Services } from '../../src/lib/server/services.js';
+import { sessionTokenFromHeader } from '../../src/lib/server/session-cookie.js';
+import { SignalingError } from './request.js';
+
+/**
+ * Who may do what in a gig's media: the creator (or an admin) hosts; ticket holders, the creator
+ * and admins watch. Checked against Redis on every join and every transport or consume request,
+ * so a revoked session or a cancelled gig stops media requests at once.
+ */
+export class MediaAccess {
+	constructor(private readonly domain: Pick<Services, 'accounts' | 'gigs' | 'tickets'>) {}
+
+	async check(socket: Socket, gigId: string, role: 'host' | 'viewer'): Promise<void> {
+		const user = await this.domain.accounts.userForSession(sessionTokenFromHeader(socket.handshake.headers.cookie));
+		if (!user) throw new SignalingError('LOGIN_REQUIRED', 'log in to join this gig');
+		const gig = await this.domain.gigs.get(gigId);
+		if (!gig) throw new SignalingError('GIG_NOT_FOUND', 'there is no such gig');
+		if (gig.status === 'cancelled') throw new SignalingError('GIG_CANCELLED', 'this gig was cancelled');
+		const manages = gig.creatorId === user.id || user.role === 'admin';
+		if (role === 'host' && !manages) throw new SignalingError('NOT_HOST', 'only the gig’s creator can go live');
+		if (role === 'viewer' && !manages && !(await this.domain.tickets.hasTicket(gigId, user.id))) {
+			throw new SignalingError('TICKET_REQUIRED', 'you need a ticket for this gig');
+		}
+	}
+}

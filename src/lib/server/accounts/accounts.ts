@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { DomainError, fieldErrors } from '../errors.js';
+import { newId, newSecret } from '../ids.js';
+import { limitRate } from '../rate-limit.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { normaliseWallet } from './wallet.js';
+
+export type Role = 'viewer' | 'creator' | 'admin';
+export type User = { id: string; email: string; role: Role; displayName: string | null; wallet: string | null; createdAt: number };
+
+export const SESSION_DAYS = 30;
+const SESSION_SECONDS = SESSION_DAYS * 24 * 3600;
+
+const key = {
+	user: (id: string) => `gs:user:${id}`,
+	email: (email: string) => `gs:user-email:${email}`,
+	// Only a hash of the token is stored: a leaked database holds no usable session.
+	session: (token: string) => `gs:session:${createHash('sha256').update(token).digest('base64url')}`
+};
+
+export const credentialsSchema = z.object({
+	email: z.email('Enter a valid email address').max(254).transform((e) => e.toLowerCase()),
+	password: z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters')
+});
+
+export const creatorProfileSchema = z.object({
+	displayName: z.string().trim().min(2, 'Use at least 2 characters').max(60, 'Use at most 60 characters'),
+	wallet: z
+		.string()
+		.trim()
+		.max(300)
+		.transform((w, ctx) => {
+			if (!w) return null;
+			const normalised = normaliseWallet(w);
+			if (!normalised) ctx.addIssue({ code: 'custom', message: 'Enter a wallet address like https://wallet.example/alice or $wallet.example/alice' });
+			return normalised;
+		})
+});
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+	const result = schema.safeParse(input);
+	if (!result.success) throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors(result.error.issues));
+	return result.data;
+}
+
+/** People, their roles, and their login sessions. */
+export class Accounts {
+	constructor(
+		private readonly redis: Redis,
+		private readonly adminEmails: ReadonlySet<string> = new Set()
+	) {}
+
+	async signUp(input: unknown, clientKey: string): Promise<User> {
+		await limitRate(this.redis, `signup:${clientKey}`, 10, 3600);
+		const { email, password } = parse(credentialsSchema, input);
+		const user: User = {
+			id: newId(),
+			email,
+			role: this.adminEmails.has(email) ? 'admin' : 'viewer',
+			displayName: null,
+			wallet: null,
+			createdAt: Date.now()
+		};
+		const passwordHash = await hashPassword(password);
+		// The email index is claimed first, atomically: two sign-ups for one address cannot both win.
+		if (!(await this.redis.set(key.email(email), user.id, 'NX'))) {
+			throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists.', { email: 'This email is already registered' });
+		}
+		await this.redis.hset(key.user(user.id), { ...serialise(user), passwordHash });
+		return user;
+	}
+
+	async logIn(input: unknown, clientKey: string): Promise<User> {
+		const { email, password } = parse(credentialsSchema.extend({ password: z.string().min(1, 'Enter your password').max(200) }), input);
+		await limitRate(this.redis, `login:${clientKey}`, 20, 900);
+		await limitRate(this.redis, `login:${email}`, 10, 900);
+		const id = await this.redis.get(key.email(email));
+		const stored = id ? await this.redis.hget(key.user(id), 'passwordHash') : null;
+		// Same answer for an unknown email and a wrong password: no account probing.
+		if (!id || !stored || !(await verifyPassword(password, stored))) {
+			throw new DomainError('BAD_CREDENTIALS', 'That email and password do not match an account.');
+		}
+		return (await this.user(id))!;
+	}
+
+	async user(id: string): Promise<User | null> {
+		const fields = await this.redis.hgetall(key.user(id));
+		return fields.id ? deserialise(fields) : null;
+	}
+
+	async becomeCreator(userId: string, input: unknown): Promise<User> {
+		const { displayName, wallet } = parse(creatorProfileSchema, input);
+		const user = await this.user(userId);
+		if (!user) throw new DomainError('LOGIN_REQUIRED', 'Log in first.');
+		const role: Role = user.role === 'admin' ? 'admin' : 'creator';
+		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '' });
+		return { ...user, role, displayName, wallet };
+	}
+
+	async createSession(userId: string): Promise<string> {
+		const token = newSecret();
+		await this.redis.set(key.session(token), userId, 'EX', SESSION_SECONDS);
+		return token;
+	}
+
+	async userForSession(token: string | undefined): Promise<User | null> {
+		if (!token || token.length > 100) return null;
+		const id = await this.redis.get(key.session(token));
+		return id ? this.user(id) : null;
+	}
+
+	async endSession(token: string): Promise<void> {
+		await this.redis.del(key.session(token));
+	}
+}
+
+function serialise(user: User): Record<string, string> {
+	return {
+		id: user.id,
+		email: user.email,
+		role: user.role,
+		displayName: user.displayName ?? '',
+		wallet: user.wallet ?? '',
+		createdAt: String(user.createdAt)
+	};
+}
+
+function deserialise(f: Record<string, string>): User {
+	return {
+		id: f.id!,
+		email: f.email!,
+		role: f.role as Role,
+		displayName: f.displayName || null,
+		wallet: f.wallet || null,
+		createdAt: Number(f.createdAt)
+	};
+}
+
+/** What may be shown of a user to other people. */
+export function publicName(user: Pick<User, 'displayName' | 'email'>): string {
+	return user.displayName ?? user.email.split('@')[0]!;
+}

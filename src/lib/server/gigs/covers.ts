@@ -1,0 +1,47 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DomainError } from '../errors.js';
+import { newId } from '../ids.js';
+
+export const MAX_COVER_BYTES = 5 * 1024 * 1024;
+
+// Recognised by their first bytes, never by the name or the browser's claimed type.
+const SIGNATURES: { type: string; ext: string; test: (b: Buffer) => boolean }[] = [
+	{ type: 'image/png', ext: 'png', test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+	{ type: 'image/jpeg', ext: 'jpg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+	{ type: 'image/webp', ext: 'webp', test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' }
+];
+
+const FILE_NAME = /^[a-z0-9]+-[a-z0-9]+\.(png|jpg|webp)$/;
+
+/** Cover images of gigs, stored as files under DATA_DIR/covers. */
+export class Covers {
+	private readonly dir: string;
+
+	constructor(dataDir: string) {
+		this.dir = path.resolve(dataDir, 'covers');
+	}
+
+	/** Checks size and type, then stores the image; returns its file name. */
+	async save(gigId: string, file: File): Promise<string> {
+		if (file.size === 0) throw new DomainError('INVALID_INPUT', 'The cover image is empty.', { cover: 'Choose an image file' });
+		if (file.size > MAX_COVER_BYTES) throw new DomainError('INVALID_INPUT', 'The cover image is too large.', { cover: 'Use an image of at most 5 MB' });
+		const bytes = Buffer.from(await file.arrayBuffer());
+		const kind = SIGNATURES.find((s) => s.test(bytes));
+		if (!kind) throw new DomainError('INVALID_INPUT', 'The cover must be a PNG, JPEG or WebP image.', { cover: 'Use a PNG, JPEG or WebP image' });
+		const name = `${gigId}-${newId(8)}.${kind.ext}`;
+		await mkdir(this.dir, { recursive: true });
+		await writeFile(path.join(this.dir, name), bytes);
+		return name;
+	}
+
+	async read(name: string): Promise<{ bytes: Buffer; type: string } | null> {
+		if (!FILE_NAME.test(name)) return null;
+		try {
+			const bytes = await readFile(path.join(this.dir, name));
+			return { bytes, type: SIGNATURES.find((s) => s.test(bytes))!.type };
+		} catch {
+			return null;
+		}
+	}
+}

@@ -1,0 +1,29 @@
+import type { Accounts } from './accounts/accounts.js';
+import type { Gigs } from './gigs/gigs.js';
+import type { Covers } from './gigs/covers.js';
+import type { Tickets } from './tickets/tickets.js';
+import type { Purchases } from './tickets/purchases.js';
+
+/** What pages may know of the server's configuration. */
+export type SiteSettings = {
+	publicUrl: string | null;
+	rtmpPort: number;
+	platformWallet: string | null;
+	devPayments: boolean;
+};
+
+export type Services = { accounts: Accounts; gigs: Gigs; covers: Covers; tickets: Tickets; purchases: Purchases; settings: SiteSettings };
+
+// The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
+// they meet on a well-known global rather than through a module both import.
+const KEY = Symbol.for('gigstage.services');
+
+export function provideServices(services: Services): void {
+	(globalThis as Record<symbol, unknown>)[KEY] = services;
+}
+
+export function services(): Services {
+	const found = (globalThis as Record<symbol, unknown>)[KEY] as Services | undefined;
+	if (!found) throw new Error('Gigstage services are not set up: start the app through server/main.ts or server/dev.ts');
+	return found;
+}

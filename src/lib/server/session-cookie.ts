@@ -1,0 +1,22 @@
+import type { Cookies } from '@sveltejs/kit';
+import { SESSION_DAYS } from './accounts/accounts.js';
+
+export const SESSION_COOKIE = 'gs_session';
+
+/** HttpOnly (no script reads it), SameSite=Lax (no cross-site form posts carry it). */
+export function setSessionCookie(cookies: Cookies, token: string, secure: boolean): void {
+	cookies.set(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_DAYS * 24 * 3600 });
+}
+
+export function clearSessionCookie(cookies: Cookies): void {
+	cookies.delete(SESSION_COOKIE, { path: '/' });
+}
+
+/** The session token in a raw Cookie header (Socket.IO handshakes have no SvelteKit cookies). */
+export function sessionTokenFromHeader(header: string | undefined): string | undefined {
+	for (const part of header?.split(';') ?? []) {
+		const [name, ...value] = part.trim().split('=');
+		if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
+	}
+	return undefined;
+}
