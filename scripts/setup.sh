@@ -9,7 +9,8 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # What the mediasoup worker is compiled against, and what runs the browser tests.
 packages=(build-essential pkg-config ninja-build python3-venv
-	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev)
+	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
+	redis-server)
 [[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core)
 
 missing=()

@@ -69,6 +69,12 @@ export class GigRoom {
 		return this.peers.size;
 	}
 
+	get consumerCount(): number {
+		let count = 0;
+		for (const peer of this.peers.values()) count += peer.consumers.size;
+		return count;
+	}
+
 	producers(): ProducerInfo[] {
 		const list: ProducerInfo[] = [];
 		for (const [peerId, peer] of this.peers) {

@@ -1,22 +1,39 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig } from '../../server/config.js';
 import { createServer, type GigstageServer } from '../../server/app.js';
+import { connectRedis } from '../../src/lib/server/store.js';
 import { MEDIA_NAMESPACE, type Ack } from '../../src/lib/signaling/messages.js';
 import { testLog } from './log.js';
 
-export type TestServer = { server: GigstageServer; url: string; close(): Promise<void> };
+export type TestServer = { server: GigstageServer; url: string; redis: Redis; close(): Promise<void> };
 
 const notFound: RequestHandler = (_req, res) => {
 	res.status(404).end();
 };
 
-/** A whole Gigstage server on a free loopback port, with one mediasoup worker. */
+/** A whole Gigstage server on a free loopback port: its own redis-server, one mediasoup worker. */
 export async function startTestServer(web: RequestHandler = notFound, env: Record<string, string> = {}): Promise<TestServer> {
-	const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', ...env });
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gigstage-server-'));
+	const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, ...env });
 	const server = await createServer(config, testLog, web);
 	const port = await server.listen();
-	return { server, url: `http://127.0.0.1:${port}`, close: () => server.close() };
+	// A second connection to the server's own Redis, for fixtures and for checking what it stored.
+	const redis = await connectRedis({ socketPath: path.join(dataDir, 'redis', 'redis.sock') });
+	return {
+		server,
+		url: `http://127.0.0.1:${port}`,
+		redis,
+		async close() {
+			redis.disconnect();
+			await server.close();
+			await rm(dataDir, { recursive: true, force: true });
+		}
+	};
 }
 
 export type TestClient = {
@@ -26,8 +43,14 @@ export type TestClient = {
 	close(): void;
 };
 
-export async function connectClient(url: string): Promise<TestClient> {
-	const socket = connect(url + MEDIA_NAMESPACE, { transports: ['websocket'], reconnection: false, forceNew: true });
+/** A Socket.IO client on `/media`, logged in when given a session cookie. */
+export async function connectClient(url: string, cookie?: string): Promise<TestClient> {
+	const socket = connect(url + MEDIA_NAMESPACE, {
+		transports: ['websocket'],
+		reconnection: false,
+		forceNew: true,
+		extraHeaders: cookie ? { cookie } : undefined
+	});
 	await new Promise<void>((resolve, reject) => {
 		socket.once('connect', resolve);
 		socket.once('connect_error', reject);

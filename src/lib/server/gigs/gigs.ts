@@ -135,19 +135,22 @@ export class Gigs {
 		const after = decodeCursor(cursor);
 		const min = after ? after.startsAt : now - MAX_DURATION_MS;
 		const found: Gig[] = [];
-		let offset = 0;
 		let last: Gig | undefined;
-		while (found.length < limit && offset < SCAN_LIMIT) {
+		for (let offset = 0; offset < SCAN_LIMIT; offset += SCAN_CHUNK) {
 			const ids = await this.redis.zrangebyscore(key.upcoming(category), min, '+inf', 'LIMIT', offset, SCAN_CHUNK);
-			offset += ids.length;
 			for (const gig of await this.many(ids)) {
 				if (after && gig.startsAt === after.startsAt && gig.id <= after.id) continue;
 				last = gig;
 				if (gig.startsAt + gig.durationMinutes * 60_000 > now && matches(gig, { q })) found.push(gig);
-				if (found.length === limit) break;
+				// One past the page tells there is a next page, so "more" never leads to an empty one.
+				if (found.length > limit) {
+					found.pop();
+					return { gigs: found, nextCursor: encodeCursor(found.at(-1)!) };
+				}
 			}
 			if (ids.length < SCAN_CHUNK) return { gigs: found, nextCursor: null };
 		}
+		// The search scanned its limit: let the next page go on from there.
 		return { gigs: found, nextCursor: last ? encodeCursor(last) : null };
 	}
 

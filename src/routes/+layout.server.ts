@@ -1,0 +1,14 @@
+import type { LayoutServerLoad } from './$types';
+import { services } from '$lib/server/services';
+import { normaliseWallet } from '$lib/server/accounts/wallet';
+
+export const load: LayoutServerLoad = ({ locals }) => {
+	const user = locals.user;
+	const wallet = services().settings.platformWallet;
+	return {
+		// Only what the pages show: never the password hash or anything else stored with the account.
+		user: user ? { id: user.id, email: user.email, role: user.role, displayName: user.displayName } : null,
+		// The Web Monetization link wants the https form of a wallet address ("$wallet.example/x" too).
+		platformWallet: wallet ? normaliseWallet(wallet) : null
+	};
+};

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Accounts } from '../../src/lib/server/accounts/accounts.js';
+import { normaliseWallet } from '../../src/lib/server/accounts/wallet.js';
+import { redisForThisFile } from '../support/redis.js';
+
+const store = redisForThisFile();
+const password = 'correct horse battery staple';
+
+describe('accounts', () => {
+	it('signs up, logs in and keeps no plaintext password', async () => {
+		const accounts = new Accounts(store.redis);
+		const user = await accounts.signUp({ email: 'Ann@Example.org', password }, 'ip-1');
+		expect(user).toMatchObject({ email: 'ann@example.org', role: 'viewer' });
+		expect((await accounts.logIn({ email: 'ann@example.org', password }, 'ip-1')).id).toBe(user.id);
+		const dump = JSON.stringify(await store.redis.hgetall(`gs:user:${user.id}`));
+		expect(dump).not.toContain(password);
+		expect(dump).toContain('scrypt$');
+	});
+
+	it('refuses a second account for the same email, even at the same moment', async () => {
+		const accounts = new Accounts(store.redis);
+		const results = await Promise.allSettled([1, 2, 3].map((i) => accounts.signUp({ email: 'twin@example.org', password }, `ip-${i}`)));
+		expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+		expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['EMAIL_TAKEN', 'EMAIL_TAKEN']);
+	});
+
+	it('gives the same answer for a wrong password and an unknown email', async () => {
+		const accounts = new Accounts(store.redis);
+		await accounts.signUp({ email: 'bob@example.org', password }, 'ip');
+		const wrong = await accounts.logIn({ email: 'bob@example.org', password: 'not it at all' }, 'ip').catch((e) => e);
+		const unknown = await accounts.logIn({ email: 'nobody@example.org', password }, 'ip').catch((e) => e);
+		expect([wrong.code, unknown.code]).toEqual(['BAD_CREDENTIALS', 'BAD_CREDENTIALS']);
+		expect(wrong.message).toBe(unknown.message);
+	});
+
+	it('rate-limits login attempts for one email', async () => {
+		const accounts = new Accounts(store.redis);
+		await accounts.signUp({ email: 'carol@example.org', password }, 'ip');
+		const codes = [];
+		for (let i = 0; i < 12; i++) codes.push((await accounts.logIn({ email: 'carol@example.org', password: 'guess ' + i }, `ip-${i}`).catch((e) => e)).code);
+		expect(codes.slice(0, 10)).toEqual(Array(10).fill('BAD_CREDENTIALS'));
+		expect(codes.slice(10)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+	});
+
+	it('makes a viewer a creator with a normalised wallet', async () => {
+		const accounts = new Accounts(store.redis);
+		const user = await accounts.signUp({ email: 'dj@example.org', password }, 'ip');
+		await expect(accounts.becomeCreator(user.id, { displayName: 'D', wallet: 'ftp://x' })).rejects.toMatchObject({
+			code: 'INVALID_INPUT',
+			fields: { displayName: expect.any(String), wallet: expect.any(String) }
+		});
+		const creator = await accounts.becomeCreator(user.id, { displayName: 'DJ Dee', wallet: '$wallet.example/dee' });
+		expect(creator).toMatchObject({ role: 'creator', displayName: 'DJ Dee', wallet: 'https://wallet.example/dee' });
+		expect(await accounts.user(user.id)).toMatchObject({ role: 'creator', wallet: 'https://wallet.example/dee' });
+	});
+
+	it('keeps sessions until they end, and forged tokens find nobody', async () => {
+		const accounts = new Accounts(store.redis);
+		const user = await accounts.signUp({ email: 'eve@example.org', password }, 'ip');
+		const token = await accounts.createSession(user.id);
+		expect((await accounts.userForSession(token))?.id).toBe(user.id);
+		expect(await accounts.userForSession(token + 'x')).toBeNull();
+		expect(await store.redis.exists(`gs:session:${token}`)).toBe(0); // stored hashed
+		await accounts.endSession(token);
+		expect(await accounts.userForSession(token)).toBeNull();
+	});
+
+	it('normalises wallet addresses in both forms', () => {
+		expect(normaliseWallet('$ilp.example.com/alice')).toBe('https://ilp.example.com/alice');
+		expect(normaliseWallet('https://wallet.example/alice/')).toBe('https://wallet.example/alice');
+		expect(normaliseWallet('$wallet.example')).toBe('https://wallet.example/.well-known/pay');
+		expect(normaliseWallet('http://wallet.example/alice')).toBeNull();
+		expect(normaliseWallet('javascript:alert(1)')).toBeNull();
+	});
+});

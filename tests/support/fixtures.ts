@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+import { Accounts, type User } from '../../src/lib/server/accounts/accounts.js';
+import { Gigs, type Gig } from '../../src/lib/server/gigs/gigs.js';
+import { Tickets } from '../../src/lib/server/tickets/tickets.js';
+
+export type Person = { user: User; token: string; cookie: string };
+
+let counter = 0;
+const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.test`;
+
+/** People, gigs and tickets made straight in Redis through the domain, for tests about other things. */
+export function fixtures(redis: Redis) {
+	const accounts = new Accounts(redis);
+	const gigs = new Gigs(redis);
+	const tickets = new Tickets(redis);
+
+	async function person(role: 'viewer' | 'creator' = 'viewer'): Promise<Person> {
+		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple' }, `fixture-${counter++}`);
+		if (role === 'creator') user = await accounts.becomeCreator(user.id, { displayName: `Creator ${counter}`, wallet: '$wallet.example/creator' });
+		const token = await accounts.createSession(user.id);
+		return { user, token, cookie: `gs_session=${token}` };
+	}
+
+	async function gig(creator: Person, over: Record<string, string> = {}): Promise<Gig> {
+		return gigs.create(creator.user.id, {
+			title: 'Test gig',
+			category: 'concert',
+			startsAtLocal: '2030-06-01T20:00',
+			timeZone: 'Europe/Berlin',
+			durationMinutes: '60',
+			price: '0',
+			currency: 'EUR',
+			...over
+		});
+	}
+
+	async function ticket(gigToSell: Gig, buyer: Person): Promise<void> {
+		const checkout = await tickets.startCheckout(gigToSell, buyer.user.id, 'free');
+		await tickets.issue(checkout.id, gigToSell.capacity);
+	}
+
+	/** A creator with a gig, and a viewer holding a ticket for it. */
+	async function show(over: Record<string, string> = {}) {
+		const creator = await person('creator');
+		const created = await gig(creator, over);
+		const viewer = await person('viewer');
+		await ticket(created, viewer);
+		return { creator, gig: created, viewer };
+	}
+
+	return { accounts, gigs, tickets, person, gig, ticket, show };
+}
