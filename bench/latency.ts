@@ -8,12 +8,13 @@
  * the host's audio and video as one lip-synced stream, so video also waits for audio's jitter
  * buffer: that is part of the number, as it is for real viewers.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../tests/support/browser.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
+import { fixtures, type Person } from '../tests/support/fixtures.js';
+import { connectRedis } from '../src/lib/server/store.js';
 import { MARK_CONSUME } from '../src/lib/media/show-player.js';
 
 const SECONDS = envInt('BENCH_SECONDS', 20);
@@ -137,8 +138,9 @@ async function poll<T>(what: string, ms: number, read: () => Promise<T | null>):
 	throw new Error(`timed out after ${ms} ms waiting until ${what}`);
 }
 
-async function openPage(browser: Browser, url: string, initScript?: string): Promise<Page> {
+async function openPage(browser: Browser, url: string, person: Person, initScript?: string): Promise<Page> {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
+	await page.context().addCookies([{ name: 'gs_session', value: person.token, url }]);
 	page.setDefaultTimeout(15_000);
 	page.on('pageerror', (error) => console.error(`  [page error] ${new URL(url).pathname}: ${error.message}`));
 	await page.addInitScript(NAME_SHIM + (initScript ?? ''));
@@ -146,9 +148,11 @@ async function openPage(browser: Browser, url: string, initScript?: string): Pro
 	return page;
 }
 
-async function goLive(browser: Browser, base: string, gig: string): Promise<Page> {
+type Show = { gig: string; creator: Person; viewer: Person };
+
+async function goLive(browser: Browser, base: string, { gig, creator }: Show): Promise<Page> {
 	const camera = `const check8 = ${check8}; (${fakeCamera})(${JSON.stringify(FRAME)});`;
-	const studio = await openPage(browser, `${base}/studio/${gig}`, camera);
+	const studio = await openPage(browser, `${base}/studio/${gig}`, creator, camera);
 	await studio.getByTestId('preview').waitFor();
 	await studio.getByTestId('go-live').click();
 	await poll('the studio is live', 20_000, async () => ((await studio.getByTestId('broadcast-status').textContent())?.includes('Live') ? true : null));
@@ -158,8 +162,8 @@ async function goLive(browser: Browser, base: string, gig: string): Promise<Page
 const videoWidth = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player"]')?.videoWidth ?? 0);
 
 /** Watches for warm-up + SECONDS and returns every frame read. */
-async function collectReads(browser: Browser, base: string, gig: string): Promise<Read[]> {
-	const viewer = await openPage(browser, `${base}/gigs/${gig}/watch`);
+async function collectReads(browser: Browser, base: string, show: Show): Promise<Read[]> {
+	const viewer = await openPage(browser, `${base}/gigs/${show.gig}/watch`, show.viewer);
 	await poll('the viewer has a picture', 20_000, async () => ((await videoWidth(viewer)) > 0 ? true : null));
 	await poll('the viewer gets the 720p layer', 20_000, async () => ((await videoWidth(viewer)) === FRAME.width ? true : null)).catch(
 		async () => console.warn(`  warning: the viewer stayed at ${await videoWidth(viewer)} px wide; measuring anyway`)
@@ -196,11 +200,11 @@ function decode(reads: Read[]) {
 }
 
 /** Time from the viewer's first consume request to its first presented frame, JOINS times. */
-async function measureJoins(browser: Browser, base: string, gig: string): Promise<{ times: number[]; failures: string[] }> {
+async function measureJoins(browser: Browser, base: string, show: Show): Promise<{ times: number[]; failures: string[] }> {
 	const times: number[] = [];
 	const failures: string[] = [];
 	for (let i = 0; i < JOINS; i++) {
-		const page = await openPage(browser, `${base}/gigs/${gig}/watch`, `(${watchFirstFrame})();`);
+		const page = await openPage(browser, `${base}/gigs/${show.gig}/watch`, show.viewer, `(${watchFirstFrame})();`);
 		try {
 			const ms = await poll('the joining viewer presents a frame', 20_000, () =>
 				page.evaluate((mark) => {
@@ -234,12 +238,16 @@ async function main(): Promise<void> {
 		// Two tabs share the browser: keep the one not in front from being throttled.
 		const args = ['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'];
 		browser = await launchChromium({ args });
-		const gig = `bench-${randomBytes(4).toString('hex')}`;
-		console.log(`gig ${gig}: going live, then measuring ${SECONDS} s of latency and ${JOINS} joins…`);
-		await goLive(browser, server.url, gig);
-		const decoded = decode(await collectReads(browser, server.url, gig));
+		// A creator with a gig and a ticket holder, made straight in the server's Redis.
+		const redis = await connectRedis({ socketPath: `${server.dataDir}/redis/redis.sock` });
+		const made = await fixtures(redis).show({ title: 'Latency bench' });
+		redis.disconnect();
+		const show: Show = { gig: made.gig.id, creator: made.creator, viewer: made.viewer };
+		console.log(`gig ${show.gig}: going live, then measuring ${SECONDS} s of latency and ${JOINS} joins…`);
+		await goLive(browser, server.url, show);
+		const decoded = decode(await collectReads(browser, server.url, show));
 		if (!decoded.latencies.length) throw new Error(`no frame decoded: ${decoded.frames} frames read, ${decoded.rejected} failed the check bits`);
-		const joins = await measureJoins(browser, server.url, gig);
+		const joins = await measureJoins(browser, server.url, show);
 
 		const sorted = [...decoded.latencies].sort((a, b) => a - b);
 		const joinSorted = [...joins.times].sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { receivedMedia } from '../support/frames.js';
-import { goLive, openPage } from '../support/pages.js';
+import { closePage, goLive, openPage } from '../support/pages.js';
 import { siteForThisFile } from '../support/site.js';
 import { waitFor } from '../support/media.js';
 import { evaluateWithoutGesture, waitWithoutGesture } from '../support/gesture-free.js';
@@ -10,10 +10,11 @@ const site = siteForThisFile();
 
 describe('going live from a browser tab', () => {
 	it('shows a waiting viewer the show live with real frames and sound, then ended', async () => {
-		const viewer = await openPage(site.browser, site.url + '/gigs/e2e-gig/watch');
+		const { gig, creator, viewer: fan } = await site.make.show();
+		const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
 		await expect.poll(() => viewer.getByTestId('player-overlay').textContent()).toContain('Waiting for the show');
 
-		const studio = await openPage(site.browser, site.url + '/studio/e2e-gig');
+		const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
 		await goLive(studio);
 
 		// The viewer switches to live by itself, without a reload.
@@ -33,15 +34,16 @@ describe('going live from a browser tab', () => {
 		await studio.getByTestId('end-show').click();
 		await expect.poll(() => viewer.getByTestId('player-overlay').textContent(), { timeout: 10_000 }).toContain('This show has ended');
 		await expect.poll(() => studio.getByTestId('broadcast-status').textContent()).toContain('Show ended');
-		await studio.close();
-		await viewer.close();
+		await closePage(studio);
+		await closePage(viewer);
 	}, 90_000);
 
 	it('sends a small player the lower simulcast layer', async () => {
-		const studio = await openPage(site.browser, site.url + '/studio/layers-gig');
+		const { gig, creator, viewer } = await site.make.show();
+		const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
 		await goLive(studio);
 
-		const small = await openPage(site.browser, site.url + '/gigs/layers-gig/watch', { width: 400, height: 300 });
+		const small = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { viewport: { width: 400, height: 300 }, person: viewer });
 		await waitFor('the small viewer has a picture', async () => (await receivedMedia(small)).videoWidth > 0, 15_000);
 		// 400 px wide player: ~225 px tall, so the 360p layer (640x360) or smaller, never 720p.
 		await waitFor(
@@ -52,8 +54,8 @@ describe('going live from a browser tab', () => {
 			},
 			20_000
 		);
-		await small.close();
-		await studio.close();
+		await closePage(small);
+		await closePage(studio);
 	}, 90_000);
 });
 
@@ -61,11 +63,11 @@ describe('autoplay rules', () => {
 	it('starts muted with a visible unmute control when the browser refuses sound', async () => {
 		const strict = await launchChromium({ autoplay: 'needs-gesture' });
 		try {
-			const studio = await openPage(site.browser, site.url + '/studio/autoplay-gig');
+			const { gig, creator, viewer: fan } = await site.make.show();
+			const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
 			await goLive(studio);
 
-			const viewer = await strict.newPage();
-			await viewer.goto(site.url + '/gigs/autoplay-gig/watch');
+			const viewer = await openPage(strict, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
 			// Playwright's own waits and evaluate() carry a user gesture, which would lift the policy:
 			// watch the page without one until it has decided how to play.
 			await waitWithoutGesture(viewer, `!!document.querySelector('[data-testid="unmute"]')`, 15_000);
@@ -74,7 +76,7 @@ describe('autoplay rules', () => {
 			await unmute.click();
 			await expect.poll(() => viewer.getByTestId('player').evaluate((v: HTMLVideoElement) => v.muted)).toBe(false);
 			await expect.poll(() => unmute.count()).toBe(0);
-			await studio.close();
+			await closePage(studio);
 		} finally {
 			await strict.close();
 		}

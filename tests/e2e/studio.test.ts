@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { receivedMedia } from '../support/frames.js';
-import { goLive, openPage } from '../support/pages.js';
+import { closePage, goLive, openPage } from '../support/pages.js';
 import { siteForThisFile } from '../support/site.js';
 import { waitFor } from '../support/media.js';
 
@@ -11,7 +11,8 @@ describe('the studio', () => {
 	it('explains blocked camera and microphone access and cannot go live without media', async () => {
 		const denying = await launchChromium({ mediaPrompts: 'deny' });
 		try {
-			const studio = await openPage(denying, site.url + '/studio/denied-gig');
+			const { gig, creator } = await site.make.show();
+			const studio = await openPage(denying, `${site.url}/studio/${gig.id}`, { person: creator });
 			await expect.poll(() => studio.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('Access to your camera and microphone was blocked');
 			expect(await studio.getByTestId('go-live').isDisabled()).toBe(true);
 			expect(await studio.getByRole('button', { name: 'Try again' }).count()).toBe(1);
@@ -21,18 +22,20 @@ describe('the studio', () => {
 	});
 
 	it('lists the cameras and microphones it can use', async () => {
-		const studio = await openPage(site.browser, site.url + '/studio/devices-gig');
+		const { gig, creator } = await site.make.show();
+		const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
 		await studio.getByTestId('preview').waitFor();
 		await expect.poll(() => studio.getByLabel('Camera').locator('option').count()).toBeGreaterThan(0);
 		expect(await studio.getByLabel('Microphone').locator('option').count()).toBeGreaterThan(0);
 		await expect.poll(() => studio.getByLabel('Camera').inputValue()).not.toBe('');
-		await studio.close();
+		await closePage(studio);
 	});
 
 	it('adds a screen share that viewers see beside the camera, and takes it away again', async () => {
-		const studio = await openPage(site.browser, site.url + '/studio/screen-gig');
+		const { gig, creator, viewer: fan } = await site.make.show();
+		const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
 		await goLive(studio);
-		const viewer = await openPage(site.browser, site.url + '/gigs/screen-gig/watch');
+		const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
 		await waitFor('the viewer has a picture', async () => (await receivedMedia(viewer)).videoWidth > 0, 15_000);
 		expect(await viewer.locator('video').count()).toBe(1);
 
@@ -46,7 +49,7 @@ describe('the studio', () => {
 
 		await studio.getByRole('button', { name: 'Stop sharing screen' }).click();
 		await expect.poll(() => viewer.locator('video').count(), { timeout: 10_000 }).toBe(1);
-		await studio.close();
-		await viewer.close();
+		await closePage(studio);
+		await closePage(viewer);
 	}, 60_000);
 });

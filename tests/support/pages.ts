@@ -1,12 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { TRACK_PEER_CONNECTIONS } from './frames.js';
+import type { Person } from './fixtures.js';
 
 export const DESKTOP = { width: 1280, height: 800 };
 
-/** A new page at `url` whose peer connections the media helpers can read. */
-export async function openPage(browser: Browser, url: string, viewport = DESKTOP): Promise<Page> {
-	const page = await browser.newPage({ viewport });
+/** A page at `url` in a fresh browser context (logged in as `person` if given), whose peer connections the media helpers can read. */
+export async function openPage(browser: Browser, url: string, options: { viewport?: { width: number; height: number }; person?: Person } = {}): Promise<Page> {
+	const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP });
+	if (options.person) await context.addCookies([{ name: 'gs_session', value: options.person.token, url }]);
+	const page = await context.newPage();
 	await page.addInitScript(TRACK_PEER_CONNECTIONS);
 	await page.goto(url);
 	return page;
@@ -17,4 +20,9 @@ export async function goLive(studio: Page): Promise<void> {
 	await studio.getByTestId('preview').waitFor();
 	await studio.getByTestId('go-live').click();
 	await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000, message: 'the studio says it is live' }).toContain('Live');
+}
+
+/** Closes a page with its context. */
+export async function closePage(page: Page): Promise<void> {
+	await page.context().close();
 }

@@ -1,18 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export type ServerProcess = { url: string; pid: number; logs: string[]; stop(): Promise<void> };
+export type ServerProcess = {
+	url: string;
+	pid: number;
+	logs: string[];
+	/** Its data directory; its embedded Redis listens on `<dataDir>/redis/redis.sock`. */
+	dataDir: string;
+	stop(): Promise<void>;
+};
 
 /**
  * Runs the production entry (`server/main.ts`, serving the built app) as its own process on a
  * free loopback port, the way `npm start` does, and resolves once it logs that it is up.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
 	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
 		cwd: root,
-		env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
+		env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	const logs: string[] = [];
@@ -39,7 +50,16 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
 			reject(new Error(`server exited with ${code} before it was up:\n${logs.join('\n')}`));
 		});
 	});
-	return { url: `http://127.0.0.1:${port}`, pid: child.pid!, logs, stop: () => stop(child) };
+	return {
+		url: `http://127.0.0.1:${port}`,
+		pid: child.pid!,
+		logs,
+		dataDir,
+		stop: async () => {
+			await stop(child);
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	};
 }
 
 function stop(child: ChildProcess): Promise<void> {

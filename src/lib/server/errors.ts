@@ -36,7 +36,17 @@ const STATUS: Record<DomainErrorCode, number> = {
 	TICKET_REQUIRED: 403
 };
 
+// The SvelteKit bundle and the server each load their own copy of this module, so an error made
+// by one is checked by the other: `instanceof` looks for this brand instead of the class.
+const BRAND = Symbol.for('gigstage.DomainError');
+
 export class DomainError extends Error {
+	readonly [BRAND] = true;
+
+	static override [Symbol.hasInstance](value: unknown): boolean {
+		return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+	}
+
 	constructor(
 		readonly code: DomainErrorCode,
 		message: string,

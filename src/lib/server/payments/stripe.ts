@@ -32,7 +32,16 @@ export type StripePayments = {
 };
 
 /** The webhook does not prove it came from Stripe, unaltered, within the last five minutes. */
+const BRAND = Symbol.for('gigstage.StripeSignatureError');
+
+/** Branded like DomainError: the SvelteKit bundle checks errors made by the server's copy. */
 export class StripeSignatureError extends Error {
+	readonly [BRAND] = true;
+
+	static override [Symbol.hasInstance](value: unknown): boolean {
+		return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+	}
+
 	constructor(message: string, options?: ErrorOptions) {
 		super(message, options);
 		this.name = 'StripeSignatureError';

@@ -1,0 +1,63 @@
+import { error, redirect } from '@sveltejs/kit';
+import { publicName } from '$lib/server/accounts/accounts';
+import { formFailure } from '$lib/server/forms';
+import { formatPrice } from '$lib/server/gigs/gig-input';
+import { services } from '$lib/server/services';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ params, locals, url }) => {
+	const { gigs, accounts, tickets, purchases } = services();
+	const gig = await gigs.get(params.gig);
+	if (!gig) error(404, { message: 'There is no such gig.', code: 'GIG_NOT_FOUND' });
+	const user = locals.user;
+	const manages = user !== null && (gig.creatorId === user.id || user.role === 'admin');
+	const [creator, sold, hasTicket] = await Promise.all([
+		accounts.user(gig.creatorId),
+		tickets.sold(gig.id),
+		user ? tickets.hasTicket(gig.id, user.id) : Promise.resolve(false)
+	]);
+	return {
+		gig: {
+			id: gig.id,
+			title: gig.title,
+			description: gig.description,
+			category: gig.category,
+			startsAt: gig.startsAt,
+			timeZone: gig.timeZone,
+			durationMinutes: gig.durationMinutes,
+			status: gig.status,
+			audioOnly: gig.audioOnly,
+			coverUrl: gig.coverFile ? `/covers/${gig.coverFile}` : null,
+			price: formatPrice(gig.priceMinor, gig.currency),
+			free: gig.priceMinor === 0,
+			capacity: gig.capacity
+		},
+		creatorName: creator ? publicName(creator) : 'a Gigstage creator',
+		seatsLeft: gig.capacity === null ? null : Math.max(0, gig.capacity - sold),
+		loggedIn: user !== null,
+		manages,
+		hasTicket,
+		methods: purchases.methods(gig),
+		paid: url.searchParams.get('paid') === '1',
+		ticketRequired: url.searchParams.get('ticket') === 'required'
+	};
+};
+
+export const actions: Actions = {
+	buy: async ({ request, locals, params, url }) => {
+		const user = locals.user;
+		if (!user) redirect(303, `/login?next=${encodeURIComponent(`/gigs/${params.gig}`)}`);
+		const form = await request.formData();
+		const { purchases, settings } = services();
+		// Where the payment provider sends the buyer back: the configured public address if any.
+		const origin = settings.publicUrl ? new URL(settings.publicUrl).origin : url.origin;
+		let result;
+		try {
+			result = await purchases.buy(user, params.gig, String(form.get('method') ?? ''), origin);
+		} catch (error) {
+			return formFailure(error, form);
+		}
+		if (result.kind === 'redirect') redirect(303, result.url);
+		return { bought: true };
+	}
+};

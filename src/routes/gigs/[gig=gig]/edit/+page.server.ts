@@ -1,0 +1,67 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import { DomainError } from '$lib/server/errors';
+import { formFailure } from '$lib/server/forms';
+import type { User } from '$lib/server/accounts/accounts';
+import { services } from '$lib/server/services';
+import type { Actions, PageServerLoad } from './$types';
+import { coverFile, formStrings, gigFormOptions, gigFormValues, loginRedirectPath } from '../../new/gig-form.server';
+
+/** The gig if this person manages it; otherwise the 404 or 403 page. */
+async function managedGig(id: string, user: User) {
+	try {
+		return await services().gigs.manageable(id, user);
+	} catch (e) {
+		if (e instanceof DomainError) error(e.status, { message: e.code === 'FORBIDDEN' ? 'Only the gig’s creator can edit it.' : e.message, code: e.code });
+		throw e;
+	}
+}
+
+export const load: PageServerLoad = async ({ params, locals, url }) => {
+	if (!locals.user) redirect(303, loginRedirectPath(url));
+	const gig = await managedGig(params.gig, locals.user);
+	return {
+		gig: { id: gig.id, title: gig.title, status: gig.status, coverUrl: gig.coverFile ? `/covers/${gig.coverFile}` : null },
+		values: gigFormValues(gig),
+		options: gigFormOptions(),
+		coverError: url.searchParams.get('coverError') === '1'
+	};
+};
+
+export const actions: Actions = {
+	update: async ({ request, locals, params, url }) => {
+		const user = locals.user;
+		if (!user) redirect(303, loginRedirectPath(url));
+		const form = await request.formData();
+		const { gigs, covers } = services();
+		try {
+			await gigs.update(params.gig, user, formStrings(form));
+		} catch (e) {
+			return formFailure(e, form);
+		}
+		const cover = coverFile(form);
+		if (cover) {
+			try {
+				await gigs.setCover(params.gig, user, await covers.save(params.gig, cover));
+			} catch (e) {
+				if (!(e instanceof DomainError)) throw e;
+				return formFailure(new DomainError(e.code, `Your other changes were saved, but not the cover: ${e.message}`, e.fields), form);
+			}
+		}
+		return { saved: true };
+	},
+
+	cancel: async ({ request, locals, params, url }) => {
+		const user = locals.user;
+		if (!user) redirect(303, loginRedirectPath(url));
+		const form = await request.formData();
+		// Without JavaScript the first press only asks for the confirmation.
+		if (form.get('confirm') !== 'yes') return { confirmCancel: true };
+		try {
+			await services().gigs.cancel(params.gig, user);
+		} catch (e) {
+			const failure = formFailure(e, form);
+			return fail(failure.status, { ...failure.data, cancelFailed: true });
+		}
+		redirect(303, `/gigs/${params.gig}`);
+	}
+};

@@ -1,0 +1,41 @@
+import { redirect } from '@sveltejs/kit';
+import { DomainError } from '$lib/server/errors';
+import { formFailure } from '$lib/server/forms';
+import { services } from '$lib/server/services';
+import type { Actions, PageServerLoad } from './$types';
+import { coverFile, formStrings, gigFormOptions, loginRedirectPath } from './gig-form.server';
+
+const mayCreate = (role: string) => role === 'creator' || role === 'admin';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+	if (!locals.user) redirect(303, loginRedirectPath(url));
+	return { canCreate: mayCreate(locals.user.role), options: gigFormOptions() };
+};
+
+export const actions: Actions = {
+	default: async ({ request, locals, url }) => {
+		const user = locals.user;
+		if (!user) redirect(303, loginRedirectPath(url));
+		const form = await request.formData();
+		if (!mayCreate(user.role)) return formFailure(new DomainError('FORBIDDEN', 'Only creators can create gigs: become a creator first.'), form);
+		const { gigs, covers } = services();
+		let gigId: string;
+		try {
+			gigId = (await gigs.create(user.id, formStrings(form))).id;
+		} catch (error) {
+			return formFailure(error, form);
+		}
+		const cover = coverFile(form);
+		if (cover) {
+			try {
+				await gigs.setCover(gigId, user, await covers.save(gigId, cover));
+			} catch (error) {
+				if (!(error instanceof DomainError)) throw error;
+				// The gig exists now: keep it, and ask for another image on its edit page.
+				redirect(303, `/gigs/${gigId}/edit?coverError=1`);
+			}
+		}
+		redirect(303, `/gigs/${gigId}/credentials?new=1`);
+	}
+};
+

@@ -1,0 +1,72 @@
+import { redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { services } from '$lib/server/services';
+import { formFailure } from '$lib/server/forms';
+import { formatPrice } from '$lib/server/gigs/gig-input';
+import type { Gig, GigStatus } from '$lib/server/gigs/gigs';
+
+const LOGIN = '/login?next=/me';
+
+/** Live first, then what is coming soonest, then the past, most recent first. */
+function byRelevance(a: { status: GigStatus | null; startsAt: number }, b: { status: GigStatus | null; startsAt: number }): number {
+	const rank = (s: GigStatus | null) => (s === 'live' ? 0 : s === 'scheduled' ? 1 : 2);
+	return rank(a.status) - rank(b.status) || (rank(a.status) === 2 ? b.startsAt - a.startsAt : a.startsAt - b.startsAt);
+}
+
+const when = (gig: Gig) => ({ startsAt: gig.startsAt, timeZone: gig.timeZone, durationMinutes: gig.durationMinutes });
+
+export const load: PageServerLoad = async ({ locals }) => {
+	const user = locals.user;
+	if (!user) redirect(303, LOGIN);
+	const { gigs, tickets } = services();
+	const canCreate = user.role === 'creator' || user.role === 'admin';
+
+	const [owned, created] = await Promise.all([tickets.forUser(user.id), canCreate ? gigs.byCreator(user.id) : Promise.resolve([])]);
+
+	const myTickets = await Promise.all(
+		owned.map(async (ticket) => {
+			const gig = await gigs.get(ticket.gigId);
+			return {
+				id: ticket.id,
+				gigId: ticket.gigId,
+				title: gig?.title ?? 'A gig that no longer exists',
+				status: gig?.status ?? null,
+				...(gig ? when(gig) : { startsAt: ticket.issuedAt, timeZone: 'UTC', durationMinutes: 0 }),
+				paid: formatPrice(ticket.priceMinor, ticket.currency)
+			};
+		})
+	);
+	const myGigs = await Promise.all(
+		created.map(async (gig) => ({
+			id: gig.id,
+			title: gig.title,
+			status: gig.status,
+			...when(gig),
+			price: formatPrice(gig.priceMinor, gig.currency),
+			capacity: gig.capacity,
+			sold: await tickets.sold(gig.id)
+		}))
+	);
+
+	return {
+		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet },
+		canCreate,
+		tickets: myTickets.sort(byRelevance),
+		gigs: myGigs.sort(byRelevance)
+	};
+};
+
+export const actions: Actions = {
+	/** Becoming a creator, and later changing the name and wallet: the same profile. */
+	becomeCreator: async ({ request, locals }) => {
+		if (!locals.user) redirect(303, LOGIN);
+		const form = await request.formData();
+		const wasViewer = locals.user.role === 'viewer';
+		try {
+			await services().accounts.becomeCreator(locals.user.id, Object.fromEntries(form));
+		} catch (error) {
+			return formFailure(error, form);
+		}
+		return { saved: true, welcome: wasViewer };
+	}
+};

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { siteForThisFile } from '../support/site.js';
+import { HttpClient } from '../support/http.js';
+import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import type { Person } from '../support/fixtures.js';
+
+const STRIPE = { secretKey: 'sk_test_gigstage', webhookSecret: 'whsec_gigstage_test' };
+let stripe: FakeStripe;
+
+beforeAll(async () => {
+	stripe = await startFakeStripe(STRIPE);
+});
+afterAll(() => stripe?.close());
+
+const site = siteForThisFile({
+	browser: false,
+	env: () => ({ STRIPE_SECRET_KEY: STRIPE.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret, STRIPE_API_BASE: stripe.apiBase })
+});
+const webhook = () => `${site.url}/api/stripe/webhook`;
+
+const as = (person: Person) => new HttpClient(site.url).useSession(person.token);
+
+describe('tickets over HTTP', () => {
+	it('gives a free ticket in one click, and only one per person', async () => {
+		const { gig } = await site.make.show({ price: '0' });
+		const fan = await site.make.person();
+		const first = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'free' });
+		expect(first.status).toBe(200);
+		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(true);
+		const again = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'free' });
+		expect(again.status).toBe(409);
+		expect(again.text).toContain('already have a ticket');
+		expect((await as(fan).get('/me')).text).toContain(gig.title);
+	});
+
+	it('sends a logged-out buyer to log in first', async () => {
+		const { gig } = await site.make.show({ price: '0' });
+		const answer = await new HttpClient(site.url).post(`/gigs/${gig.id}?/buy`, { method: 'free' });
+		expect(answer.status).toBe(303);
+		expect(answer.location).toContain('/login?next=');
+	});
+
+	it('sells a paid ticket through the test checkout, declining the wrong card', async () => {
+		const { gig } = await site.make.show({ price: '9.90' });
+		const fan = await site.make.person();
+		const start = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'dev' });
+		expect(start.status).toBe(303);
+		expect(start.location).toMatch(/^\/checkout\/dev\/[a-z0-9]+$/);
+		const page = await as(fan).get(start.location!);
+		expect(page.text).toMatch(/test checkout/i);
+		expect((await as(await site.make.person()).get(start.location!)).status).toBe(404); // not their checkout
+		const declined = await as(fan).post(start.location!, { cardNumber: '4000 0000 0000 0002', expiry: '12/30', cvc: '123' });
+		expect(declined.status).toBe(402);
+		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
+		const paid = await as(fan).post(start.location!, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
+		expect(paid.status).toBe(303);
+		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(true);
+	});
+
+	it('refuses a free click on a paid gig', async () => {
+		const { gig } = await site.make.show({ price: '5' });
+		const answer = await as(await site.make.person()).post(`/gigs/${gig.id}?/buy`, { method: 'free' });
+		expect(answer.status).toBe(503);
+	});
+
+	it('sells through Stripe Checkout: a signed webhook issues the ticket, a retried one does not issue again', async () => {
+		const { gig } = await site.make.show({ price: '15', title: 'Stripe night' });
+		const fan = await site.make.person();
+		const start = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' });
+		expect(start.status).toBe(303);
+		expect(start.location).toContain(`${stripe.apiBase}/pay/`);
+		const session = [...stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
+		expect(session.params).toMatchObject({ mode: 'payment', line_items: [{ price_data: { currency: 'eur', unit_amount: '1500', product_data: { name: 'Stripe night' } } }] });
+		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
+		const soldBefore = await site.make.tickets.sold(gig.id);
+
+		expect(await stripe.completeSession(session.id, webhook())).toBe(200);
+		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(true);
+		expect(await stripe.completeSession(session.id, webhook())).toBe(200);
+		expect(await site.make.tickets.sold(gig.id)).toBe(soldBefore + 1);
+		expect(await site.make.tickets.forUser(fan.user.id)).toHaveLength(1);
+	});
+
+	it('refuses a webhook with a bad signature and issues nothing', async () => {
+		const { gig } = await site.make.show({ price: '15' });
+		const fan = await site.make.person();
+		const start = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' });
+		const session = [...stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
+		const forged = JSON.stringify({ id: 'evt_forged', type: 'checkout.session.completed', data: { object: { ...session.object, payment_status: 'paid' } } });
+		expect(await stripe.postWebhook(webhook(), forged, 't=1,v1=deadbeef')).toBe(400);
+		expect(await stripe.postWebhook(webhook(), forged, '')).toBe(400);
+		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
+	});
+
+	it('sells exactly `capacity` seats to many buyers at once', async () => {
+		const { gig } = await site.make.show({ price: '0', capacity: '7' });
+		const buyers = await Promise.all(Array.from({ length: 30 }, () => site.make.person()));
+		const answers = await Promise.all(buyers.map((b) => as(b).post(`/gigs/${gig.id}?/buy`, { method: 'free' })));
+		expect(answers.filter((a) => a.status === 200)).toHaveLength(6); // the fixture's viewer holds the first seat
+		expect(answers.filter((a) => a.status === 409).every((a) => a.text.includes('sold out'))).toBe(true);
+		expect(await site.make.tickets.sold(gig.id)).toBe(7);
+		expect((await as(buyers[0]!).get(`/gigs/${gig.id}`)).text).toMatch(/sold out/i);
+	});
+});
