@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -36,7 +37,10 @@ export const configSchema = z.object({
 	PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an http(s) URL' }).optional(),
 	RTMP_PORT: port('RTMP_PORT').default(1935),
 	/** The platform's Web Monetization / Open Payments wallet, carried by every page but the watch page. */
-	PLATFORM_WALLET: z.string().optional(),
+	PLATFORM_WALLET: z
+		.string()
+		.transform((w, ctx) => normaliseWallet(w) ?? (ctx.addIssue({ code: 'custom', message: 'PLATFORM_WALLET must be a wallet address like https://wallet.example/gigstage or $wallet.example/gigstage' }), z.NEVER))
+		.optional(),
 	/** The simulated card checkout; on by default except when NODE_ENV=production. */
 	DEV_PAYMENTS: z.enum(['true', 'false'], { error: 'DEV_PAYMENTS must be true or false' }).optional(),
 	STRIPE_SECRET_KEY: z.string().startsWith('sk_', 'STRIPE_SECRET_KEY must start with sk_').optional(),

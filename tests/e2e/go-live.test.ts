@@ -1,12 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { receivedMedia } from '../support/frames.js';
+import { receivedMedia, TRACK_PEER_CONNECTIONS } from '../support/frames.js';
 import { closePage, goLive, openPage } from '../support/pages.js';
 import { siteForThisFile } from '../support/site.js';
 import { waitFor } from '../support/media.js';
 import { evaluateWithoutGesture, waitWithoutGesture } from '../support/gesture-free.js';
 
 const site = siteForThisFile();
+
+describe('the whole path through the pages', () => {
+	it('creator signs up and goes live from a registered gig; a viewer signs up, gets a ticket and watches', async () => {
+		const creator = await site.browser.newContext({ viewport: { width: 1280, height: 800 } });
+		const studio = await creator.newPage();
+		await studio.addInitScript(TRACK_PEER_CONNECTIONS);
+		await studio.goto(`${site.url}/signup`);
+		await studio.fill('input[name=email]', `creator-${Date.now()}@example.test`);
+		await studio.fill('input[name=password]', 'correct horse battery staple');
+		await studio.getByRole('button', { name: 'Sign up' }).click();
+		await studio.waitForURL(`${site.url}/`);
+		await studio.goto(`${site.url}/me`);
+		await studio.fill('input[name=displayName]', 'The E2E Band');
+		await studio.getByRole('button', { name: /become a creator/i }).click();
+		await expect.poll(() => studio.locator('body').textContent()).toContain('The E2E Band');
+
+		await studio.goto(`${site.url}/gigs/new`);
+		await studio.fill('input[name=title]', 'End-to-end night');
+		await studio.selectOption('select[name=category]', 'concert');
+		await studio.fill('input[name=startsAtLocal]', '2031-06-01T20:00');
+		await studio.fill('input[name=price]', '0');
+		await studio.getByRole('button', { name: 'Create gig' }).click();
+		await studio.waitForURL(/\/gigs\/[a-z0-9]+\/credentials/);
+		const gigId = /\/gigs\/([a-z0-9]+)\//.exec(studio.url())![1]!;
+		await studio.getByRole('link', { name: /go live from this browser/i }).click();
+		await studio.waitForURL(`${site.url}/studio/${gigId}`);
+		await goLive(studio);
+
+		const fan = await site.browser.newContext({ viewport: { width: 1280, height: 800 } });
+		const viewer = await fan.newPage();
+		await viewer.addInitScript(TRACK_PEER_CONNECTIONS);
+		await viewer.goto(`${site.url}/signup?next=${encodeURIComponent(`/gigs/${gigId}`)}`);
+		await viewer.fill('input[name=email]', `fan-${Date.now()}@example.test`);
+		await viewer.fill('input[name=password]', 'correct horse battery staple');
+		await viewer.getByRole('button', { name: 'Sign up' }).click();
+		await viewer.waitForURL(`${site.url}/gigs/${gigId}`);
+		await viewer.getByTestId('buy-free').click();
+		await viewer.getByRole('link', { name: /watch/i }).first().click();
+		await viewer.waitForURL(`${site.url}/gigs/${gigId}/watch`);
+		await waitFor('the viewer has a picture', async () => (await receivedMedia(viewer)).videoWidth > 0, 20_000);
+		const first = await receivedMedia(viewer);
+		await viewer.waitForTimeout(2000);
+		expect((await receivedMedia(viewer)).framesDecoded).toBeGreaterThan(first.framesDecoded + 20);
+		await creator.close();
+		await fan.close();
+	}, 120_000);
+});
 
 describe('going live from a browser tab', () => {
 	it('shows a waiting viewer the show live with real frames and sound, then ended', async () => {

@@ -63,7 +63,8 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const wasViewer = locals.user.role === 'viewer';
 		try {
-			await services().accounts.becomeCreator(locals.user.id, Object.fromEntries(form));
+			// The page's load runs after this action: it must see the new role.
+			locals.user = await services().accounts.becomeCreator(locals.user.id, Object.fromEntries(form));
 		} catch (error) {
 			return formFailure(error, form);
 		}

@@ -53,8 +53,9 @@ export class Accounts {
 	) {}
 
 	async signUp(input: unknown, clientKey: string): Promise<User> {
-		await limitRate(this.redis, `signup:${clientKey}`, 10, 3600);
 		const { email, password } = parse(credentialsSchema, input);
+		// Counted after validation: a typo must not use up a shared network's sign-ups.
+		await limitRate(this.redis, `signup:${clientKey}`, 10, 3600);
 		const user: User = {
 			id: newId(),
 			email,
@@ -138,7 +139,7 @@ function deserialise(f: Record<string, string>): User {
 	};
 }
 
-/** What may be shown of a user to other people. */
-export function publicName(user: Pick<User, 'displayName' | 'email'>): string {
-	return user.displayName ?? user.email.split('@')[0]!;
+/** What may be shown of a user to other people: never any part of their email. */
+export function publicName(user: Pick<User, 'displayName' | 'id'>): string {
+	return user.displayName ?? `Member ${user.id.slice(0, 4)}`;
 }
