@@ -140,7 +140,7 @@ async function poll<T>(what: string, ms: number, read: () => Promise<T | null>):
 
 async function openPage(browser: Browser, url: string, person: Person, initScript?: string): Promise<Page> {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
-	await page.context().addCookies([{ name: 'gs_session', value: person.token, url }]);
+	await page.context().addCookies([{ name: 'gs_session', value: person.token, url: new URL(url).origin }]);
 	page.setDefaultTimeout(15_000);
 	page.on('pageerror', (error) => console.error(`  [page error] ${new URL(url).pathname}: ${error.message}`));
 	await page.addInitScript(NAME_SHIM + (initScript ?? ''));

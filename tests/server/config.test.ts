@@ -10,7 +10,10 @@ describe('configuration', () => {
 			RTC_LISTEN_IP: '127.0.0.1',
 			RTC_PORT: 40000,
 			MEDIASOUP_WORKERS: os.availableParallelism(),
-			LOG_LEVEL: 'info'
+			LOG_LEVEL: 'info',
+			NODE_ENV: 'development',
+			DATA_DIR: './data',
+			RTMP_PORT: 1935
 		});
 	});
 
@@ -35,6 +38,23 @@ describe('configuration', () => {
 	it('requires an announced address when media listens on every interface', () => {
 		expect(() => loadConfig({ RTC_LISTEN_IP: '0.0.0.0' })).toThrow(/RTC_ANNOUNCED_ADDRESS: required/);
 		expect(loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+	});
+
+	it('normalises the platform wallet and refuses one that is not a wallet address', () => {
+		expect(loadConfig({ PLATFORM_WALLET: '$wallet.example/gigstage' }).PLATFORM_WALLET).toBe('https://wallet.example/gigstage');
+		expect(() => loadConfig({ PLATFORM_WALLET: 'my wallet' })).toThrow(/PLATFORM_WALLET must be a wallet address/);
+	});
+
+	it('wants both Stripe secrets or neither', () => {
+		expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' })).toThrow(/set both/);
+		expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).STRIPE_SECRET_KEY).toBe('sk_test_x');
+	});
+
+	it('turns the test checkout on by default only outside production', async () => {
+		const { devPaymentsEnabled } = await import('../../server/config.js');
+		expect(devPaymentsEnabled(loadConfig({}))).toBe(true);
+		expect(devPaymentsEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false);
+		expect(devPaymentsEnabled(loadConfig({ NODE_ENV: 'production', DEV_PAYMENTS: 'true' }))).toBe(true);
 	});
 
 	it('refuses a port range that runs past 65535', () => {

@@ -8,7 +8,8 @@ export const DESKTOP = { width: 1280, height: 800 };
 /** A page at `url` in a fresh browser context (logged in as `person` if given), whose peer connections the media helpers can read. */
 export async function openPage(browser: Browser, url: string, options: { viewport?: { width: number; height: number }; person?: Person } = {}): Promise<Page> {
 	const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP });
-	if (options.person) await context.addCookies([{ name: 'gs_session', value: options.person.token, url }]);
+	// The origin as the cookie's URL gives it path /, so the signaling WebSocket carries it too.
+	if (options.person) await context.addCookies([{ name: 'gs_session', value: options.person.token, url: new URL(url).origin }]);
 	const page = await context.newPage();
 	await page.addInitScript(TRACK_PEER_CONNECTIONS);
 	await page.goto(url);

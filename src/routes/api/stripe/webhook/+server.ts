@@ -13,17 +13,9 @@ export const POST: RequestHandler = async ({ request }) => {
 	try {
 		await services().purchases.stripeWebhook(body, request.headers.get('stripe-signature') ?? undefined);
 	} catch (e) {
-		if (is(e, StripeSignatureError, 'StripeSignatureError')) return json({ error: { code: 'BAD_SIGNATURE', message: e.message } }, { status: 400 });
-		if (is(e, DomainError, 'DomainError') && e.code === 'PAYMENT_UNAVAILABLE') return json({ error: { code: e.code, message: e.message } }, { status: 404 });
+		if (e instanceof StripeSignatureError) return json({ error: { code: 'BAD_SIGNATURE', message: e.message } }, { status: 400 });
+		if (e instanceof DomainError && e.code === 'PAYMENT_UNAVAILABLE') return json({ error: { code: e.code, message: e.message } }, { status: 404 });
 		throw e;
 	}
 	return json({ received: true });
 };
-
-/**
- * `instanceof`, also across module copies: the services are built by the server outside this
- * bundle, so their errors may come from another copy of the class (same name, set in its constructor).
- */
-function is<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T, name: string): error is T {
-	return error instanceof type || (error instanceof Error && error.name === name);
-}
