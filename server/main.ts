@@ -12,6 +12,8 @@ const PROTOCOL_HEADER = 'x-gigstage-protocol';
 
 await start(async (config) => {
 	if (!existsSync(handlerFile)) throw new Error('the web app is not built: run `npm run build` first (`npm start` does it for you)');
+	// Cover uploads may be 5 MB (the domain checks the exact limit); adapter-node's default is 512 KB.
+	process.env.BODY_SIZE_LIMIT ??= '6M';
 	if (config.PUBLIC_URL) process.env.ORIGIN = new URL(config.PUBLIC_URL).origin;
 	else process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 	const { handler } = (await import(handlerFile)) as { handler: RequestHandler };

@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { Services } from '../../src/lib/server/services.js';
 import { sessionTokenFromHeader } from '../../src/lib/server/session-cookie.js';
+import { manages, mayWatch } from '../../src/lib/server/access.js';
 import { SignalingError } from './request.js';
 
 /**
@@ -17,9 +18,8 @@ export class MediaAccess {
 		const gig = await this.domain.gigs.get(gigId);
 		if (!gig) throw new SignalingError('GIG_NOT_FOUND', 'there is no such gig');
 		if (gig.status === 'cancelled') throw new SignalingError('GIG_CANCELLED', 'this gig was cancelled');
-		const manages = gig.creatorId === user.id || user.role === 'admin';
-		if (role === 'host' && !manages) throw new SignalingError('NOT_HOST', 'only the gig’s creator can go live');
-		if (role === 'viewer' && !manages && !(await this.domain.tickets.hasTicket(gigId, user.id))) {
+		if (role === 'host' && !manages(gig, user)) throw new SignalingError('NOT_HOST', 'only the gig’s creator can go live');
+		if (role === 'viewer' && !(await mayWatch(this.domain.tickets, gig, user))) {
 			throw new SignalingError('TICKET_REQUIRED', 'you need a ticket for this gig');
 		}
 	}

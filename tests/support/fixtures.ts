@@ -22,7 +22,7 @@ export function fixtures(redis: Redis) {
 	}
 
 	async function gig(creator: Person, over: Record<string, string> = {}): Promise<Gig> {
-		return gigs.create(creator.user.id, {
+		return gigs.create(creator.user, {
 			title: 'Test gig',
 			category: 'concert',
 			startsAtLocal: '2030-06-01T20:00',

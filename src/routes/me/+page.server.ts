@@ -1,6 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
+import { mayCreateGigs } from '$lib/server/access';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import type { Gig, GigStatus } from '$lib/server/gigs/gigs';
@@ -19,7 +20,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user;
 	if (!user) redirect(303, LOGIN);
 	const { gigs, tickets } = services();
-	const canCreate = user.role === 'creator' || user.role === 'admin';
+	const canCreate = mayCreateGigs(user);
 
 	const [owned, created] = await Promise.all([tickets.forUser(user.id), canCreate ? gigs.byCreator(user.id) : Promise.resolve([])]);
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DomainError, fieldErrors } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
 import { gigInputSchema, type Category, type GigInput } from './gig-input.js';
+import { manages, mayCreateGigs, type Actor } from '../access.js';
 
 export type GigStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
 
@@ -34,8 +35,10 @@ const SCAN_LIMIT = 1000; // bounds a title search per page
 export class Gigs {
 	constructor(private readonly redis: Redis) {}
 
-	async create(creatorId: string, input: unknown): Promise<Gig> {
+	async create(creator: Actor, input: unknown): Promise<Gig> {
+		if (!mayCreateGigs(creator)) throw new DomainError('FORBIDDEN', 'Only creators can create gigs: become a creator first.');
 		const data = parseGigInput(input);
+		const creatorId = creator.id;
 		const gig: Gig = { ...data, id: newId(), creatorId, status: 'scheduled', coverFile: null, createdAt: Date.now(), startedAt: null };
 		const streamKey = newSecret();
 		await this.redis
@@ -56,14 +59,14 @@ export class Gigs {
 	}
 
 	/** The gig if this user may manage it (its creator, or an admin). */
-	async manageable(id: string, user: { id: string; role: string }): Promise<Gig> {
+	async manageable(id: string, user: Actor): Promise<Gig> {
 		const gig = await this.get(id);
 		if (!gig) throw new DomainError('GIG_NOT_FOUND', 'There is no such gig.');
-		if (gig.creatorId !== user.id && user.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only the gig’s creator can do that.');
+		if (!manages(gig, user)) throw new DomainError('FORBIDDEN', 'Only the gig’s creator can do that.');
 		return gig;
 	}
 
-	async update(id: string, user: { id: string; role: string }, input: unknown): Promise<Gig> {
+	async update(id: string, user: Actor, input: unknown): Promise<Gig> {
 		const gig = await this.manageable(id, user);
 		if (gig.status === 'cancelled') throw new DomainError('GIG_CANCELLED', 'This gig was cancelled.');
 		if (gig.status !== 'scheduled') throw new DomainError('GIG_STARTED', 'A gig can be edited only before it starts.');
@@ -79,12 +82,12 @@ export class Gigs {
 		return next;
 	}
 
-	async setCover(id: string, user: { id: string; role: string }, coverFile: string): Promise<void> {
+	async setCover(id: string, user: Actor, coverFile: string): Promise<void> {
 		await this.manageable(id, user);
 		await this.redis.hset(key.gig(id), 'coverFile', coverFile);
 	}
 
-	async cancel(id: string, user: { id: string; role: string }): Promise<Gig> {
+	async cancel(id: string, user: Actor): Promise<Gig> {
 		const gig = await this.manageable(id, user);
 		if (gig.status === 'live') throw new DomainError('GIG_STARTED', 'End the show before cancelling the gig.');
 		await this.unlist(gig).hset(key.gig(id), 'status', 'cancelled').exec();
@@ -104,13 +107,13 @@ export class Gigs {
 		await this.unlist(gig).hset(key.gig(id), 'status', 'ended').exec();
 	}
 
-	async streamKey(id: string, user: { id: string; role: string }): Promise<string> {
+	async streamKey(id: string, user: Actor): Promise<string> {
 		await this.manageable(id, user);
 		return (await this.redis.hget(key.gig(id), 'streamKey'))!;
 	}
 
 	/** A new stream key; the old one stops working at once. */
-	async rotateStreamKey(id: string, user: { id: string; role: string }): Promise<string> {
+	async rotateStreamKey(id: string, user: Actor): Promise<string> {
 		const old = await this.streamKey(id, user);
 		const fresh = newSecret();
 		await this.redis.multi().del(key.streamKey(old)).set(key.streamKey(fresh), id).hset(key.gig(id), 'streamKey', fresh).exec();

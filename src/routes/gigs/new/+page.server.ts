@@ -2,14 +2,14 @@ import { redirect } from '@sveltejs/kit';
 import { DomainError } from '$lib/server/errors';
 import { formFailure } from '$lib/server/forms';
 import { services } from '$lib/server/services';
+import { mayCreateGigs } from '$lib/server/access';
 import type { Actions, PageServerLoad } from './$types';
 import { coverFile, formStrings, gigFormOptions, loginRedirectPath } from './gig-form.server';
 
-const mayCreate = (role: string) => role === 'creator' || role === 'admin';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
 	if (!locals.user) redirect(303, loginRedirectPath(url));
-	return { canCreate: mayCreate(locals.user.role), options: gigFormOptions() };
+	return { canCreate: mayCreateGigs(locals.user), options: gigFormOptions() };
 };
 
 export const actions: Actions = {
@@ -17,11 +17,10 @@ export const actions: Actions = {
 		const user = locals.user;
 		if (!user) redirect(303, loginRedirectPath(url));
 		const form = await request.formData();
-		if (!mayCreate(user.role)) return formFailure(new DomainError('FORBIDDEN', 'Only creators can create gigs: become a creator first.'), form);
 		const { gigs, covers } = services();
 		let gigId: string;
 		try {
-			gigId = (await gigs.create(user.id, formStrings(form))).id;
+			gigId = (await gigs.create(user, formStrings(form))).id;
 		} catch (error) {
 			return formFailure(error, form);
 		}

@@ -1,5 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import { services } from '$lib/server/services';
+import { mayWatch } from '$lib/server/access';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
@@ -9,8 +10,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 	const gig = await gigs.get(params.gig);
 	if (!gig) error(404, { message: 'There is no such gig.', code: 'GIG_NOT_FOUND' });
 	if (gig.status === 'cancelled') redirect(303, `/gigs/${gig.id}`);
-	const manages = gig.creatorId === user.id || user.role === 'admin';
-	if (!manages && !(await tickets.hasTicket(gig.id, user.id))) redirect(303, `/gigs/${gig.id}?ticket=required`);
+	if (!(await mayWatch(tickets, gig, user))) redirect(303, `/gigs/${gig.id}?ticket=required`);
 	const creator = await accounts.user(gig.creatorId);
 	return { gig: { id: gig.id, title: gig.title, status: gig.status }, creatorWallet: creator?.wallet ?? null };
 };
