@@ -3,7 +3,7 @@ import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
 import type { Person } from '../support/fixtures.js';
 
-const site = siteForThisFile({ browser: false });
+const site = siteForThisFile({ browser: false, env: () => ({ PLATFORM_WALLET: '$wallet.example/gigstage' }) });
 
 function as(person: Person): HttpClient {
 	const http = new HttpClient(site.url);
@@ -120,5 +120,13 @@ describe('gigs over HTTP', () => {
 		const comedy = await visitor.get(`/?q=${tag}&category=comedy`);
 		expect([...new Set(titles(comedy.text))]).toEqual([1, 3, 5]);
 		expect((await visitor.get('/?cursor=garbage!')).status).toBeLessThan(500);
+	});
+
+	it('links the platform’s wallet on every page and the creator’s on the watch page', async () => {
+		const { gig, viewer } = await site.make.show();
+		const monetization = (html: string) => [...html.matchAll(/<link rel="monetization" href="([^"]+)"/g)].map((m) => m[1]);
+		expect(monetization((await new HttpClient(site.url).get('/')).text)).toEqual(['https://wallet.example/gigstage']);
+		expect(monetization((await new HttpClient(site.url).get(`/gigs/${gig.id}`)).text)).toEqual(['https://wallet.example/gigstage']);
+		expect(monetization((await as(viewer).get(`/gigs/${gig.id}/watch`)).text)).toEqual(['https://wallet.example/creator']);
 	});
 });
