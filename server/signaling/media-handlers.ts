@@ -19,7 +19,9 @@ export const gigChannel = (gigId: string) => `gig:${gigId}`;
 
 /** What viewers of a gig should see now; tracks are listed only while the show is live. */
 export async function showSnapshot(ctx: MediaContext, gigId: string): Promise<ShowSnapshot> {
-	const { state, startedAt } = ctx.shows.state(gigId);
+	let { state, startedAt } = ctx.shows.state(gigId);
+	// This node has not seen the show (it restarted, or another node hosted it): the gig knows it ended.
+	if (state === 'waiting' && (await ctx.gigs.get(gigId))?.status === 'ended') state = 'ended';
 	const room = state === 'live' ? await ctx.sfu.existingRoom(gigId) : undefined;
 	const tracks = (room?.producers() ?? []).map(({ id, kind, source }) => ({ producerId: id, kind, source }));
 	return { state, startedAt, tracks };

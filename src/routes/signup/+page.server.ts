@@ -1,9 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { services } from '$lib/server/services';
-import { formFailure } from '$lib/server/forms';
-import { setSessionCookie } from '$lib/server/session-cookie';
 import { nextQuery, safeNext } from '../login/safe-next';
+import { sessionAction } from '../login/session-action';
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.user) redirect(303, safeNext(url));
@@ -11,18 +9,5 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ request, cookies, url, locals, getClientAddress }) => {
-		const form = await request.formData();
-		const { accounts } = services();
-		let token: string;
-		try {
-			const user = await accounts.signUp(Object.fromEntries(form), getClientAddress());
-			token = await accounts.createSession(user.id);
-		} catch (error) {
-			return formFailure(error, form);
-		}
-		if (locals.sessionToken) await accounts.endSession(locals.sessionToken);
-		setSessionCookie(cookies, token, url.protocol === 'https:');
-		redirect(303, safeNext(url));
-	}
+	default: sessionAction((accounts, input, clientKey) => accounts.signUp(input, clientKey))
 };
