@@ -1,6 +1,7 @@
 import http from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { Server as SocketServer } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { Sfu } from '../sfu/sfu.js';
@@ -48,6 +49,10 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 
 	const server = http.createServer(app);
 	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
+	const pub = redis.duplicate();
+	const sub = redis.duplicate();
+	io.adapter(createAdapter(pub, sub));
 	const signaling = mediaSignaling(io, log);
 	const sfu = await Sfu.start(
 		{
@@ -77,7 +82,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await sfu.close();
 			server.closeAllConnections();
-			redis.disconnect();
+			for (const connection of [pub, sub, redis]) connection.disconnect();
 			await embedded?.stop();
 		}
 	};

@@ -27,8 +27,9 @@ export async function showSnapshot(ctx: MediaContext, gigId: string): Promise<Sh
 	return { state, startedAt, tracks };
 }
 
+/** Media is served by the node that hosts the gig's router, so its news stays on this node. */
 export async function broadcastShow(ctx: MediaContext, gigId: string): Promise<void> {
-	ctx.namespace.to(gigChannel(gigId)).emit('show', await showSnapshot(ctx, gigId));
+	ctx.namespace.local.to(gigChannel(gigId)).emit('show', await showSnapshot(ctx, gigId));
 }
 
 /** The request handlers of one connection, one function per message. */

@@ -21,7 +21,7 @@ export function mediaSignaling(io: Server, log: Logger) {
 		},
 		gigRestarted(gigId) {
 			log.warn({ gigId }, 'gig media restarted; asking its clients to rejoin');
-			namespace.to(gigChannel(gigId)).emit('gig:restart');
+			namespace.local.to(gigChannel(gigId)).emit('gig:restart');
 		}
 	};
 
