@@ -63,7 +63,11 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		},
 		signaling.listener,
 		log
-	);
+	).catch(async (error) => {
+		for (const connection of [pub, sub, redis]) connection.disconnect();
+		await embedded?.stop();
+		throw error;
+	});
 	signaling.attach(sfu, new Shows(), domain.gigs, new MediaAccess(domain));
 
 	return {

@@ -42,8 +42,17 @@ export async function startEmbeddedRedis(dataDir: string, log: Logger): Promise<
 		{ stdio: ['ignore', 'pipe', 'pipe'] }
 	);
 	await waitUntilReady(child);
+	// However this process ends (but SIGKILL), its private Redis goes with it and saves its file.
+	const stopOnExit = () => child.kill('SIGTERM');
+	process.once('exit', stopOnExit);
 	log.info({ socket, dir }, 'embedded redis-server started');
-	return { socketPath: socket, stop: () => stop(child) };
+	return {
+		socketPath: socket,
+		stop: () => {
+			process.off('exit', stopOnExit);
+			return stop(child);
+		}
+	};
 }
 
 function waitUntilReady(child: ChildProcess): Promise<void> {
