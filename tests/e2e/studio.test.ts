@@ -47,6 +47,13 @@ describe('the studio', () => {
 			15_000
 		);
 
+		// The camera is now a corner tile: it drops to the smallest simulcast layer (320x180 of 1280x720).
+		await waitFor(
+			'the camera tile gets the smallest layer',
+			async () => (await viewer.locator('video.side').evaluate((v: HTMLVideoElement) => v.videoWidth)) === 320,
+			20_000
+		);
+
 		await studio.getByRole('button', { name: 'Stop sharing screen' }).click();
 		await expect.poll(() => viewer.locator('video').count(), { timeout: 10_000 }).toBe(1);
 		await closePage(studio);

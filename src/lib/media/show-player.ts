@@ -28,6 +28,8 @@ export class ShowPlayer {
 	private transport: Transport | null = null;
 	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack }>();
 	private spatialLayer = 2;
+	/** The simulcast layer last asked for, per consumer. */
+	private readonly requestedLayers = new Map<string, number>();
 	/** The newest show snapshot; consumers are reconciled against it one pass at a time. */
 	private latest: ShowSnapshot | null = null;
 	private syncing: Promise<void> = Promise.resolve();
@@ -56,9 +58,7 @@ export class ShowPlayer {
 		const layer = spatialLayerFor(playerHeightCss, globalThis.devicePixelRatio ?? 1);
 		if (layer === this.spatialLayer) return;
 		this.spatialLayer = layer;
-		for (const { consumer } of this.consumers.values()) {
-			if (consumer.kind === 'video') void this.requestLayer(consumer);
-		}
+		this.refitLayers();
 	}
 
 	close(): void {
@@ -117,7 +117,10 @@ export class ShowPlayer {
 			setTimeout(() => run === this.joinRun && void this.join(), 1000);
 		} finally {
 			// One update with every new track: the page starts playback once, with sound if it has any.
-			if (added && run === this.joinRun) this.publishMedia();
+			if (added && run === this.joinRun) {
+				this.publishMedia();
+				this.refitLayers();
+			}
 		}
 	}
 
@@ -137,7 +140,9 @@ export class ShowPlayer {
 			rtpParameters: info.rtpParameters as never
 		});
 		this.consumers.set(track.producerId, { consumer, track });
-		if (consumer.kind === 'video' && this.spatialLayer !== 2) await this.requestLayer(consumer);
+		// mediasoup starts a consumer at its top layer: only ask for another before resuming.
+		this.requestedLayers.set(consumer.id, 2);
+		if (consumer.kind === 'video') await this.requestLayer(consumer, track.source);
 		await this.signaling.request('consumer:resume', { consumerId: consumer.id });
 	}
 
@@ -158,8 +163,23 @@ export class ShowPlayer {
 		return transport;
 	}
 
-	private requestLayer(consumer: Consumer): Promise<unknown> {
-		return this.signaling.request('consumer:layers', { consumerId: consumer.id, spatialLayer: this.spatialLayer }).catch(() => {});
+	/** While a screen is shared, the camera is a corner tile: its smallest layer is enough. */
+	private layerFor(source: PublishedTrack['source']): number {
+		const screenShown = [...this.consumers.values()].some((c) => c.track.source === 'screen');
+		return source !== 'screen' && screenShown ? 0 : this.spatialLayer;
+	}
+
+	private refitLayers(): void {
+		for (const { consumer, track } of this.consumers.values()) {
+			if (consumer.kind === 'video') void this.requestLayer(consumer, track.source);
+		}
+	}
+
+	private async requestLayer(consumer: Consumer, source: PublishedTrack['source']): Promise<void> {
+		const spatialLayer = this.layerFor(source);
+		if (this.requestedLayers.get(consumer.id) === spatialLayer) return;
+		this.requestedLayers.set(consumer.id, spatialLayer);
+		await this.signaling.request('consumer:layers', { consumerId: consumer.id, spatialLayer }).catch(() => {});
 	}
 
 	private drop(producerId: string): void {
@@ -167,7 +187,9 @@ export class ShowPlayer {
 		if (!entry) return;
 		entry.consumer.close();
 		this.consumers.delete(producerId);
+		this.requestedLayers.delete(entry.consumer.id);
 		this.publishMedia();
+		this.refitLayers();
 	}
 
 	private publishMedia(): void {
@@ -183,6 +205,7 @@ export class ShowPlayer {
 		this.transport?.close();
 		this.transport = null;
 		this.device = null;
+		this.requestedLayers.clear();
 		if (this.consumers.size) {
 			this.consumers.clear();
 			this.publishMedia();
