@@ -33,13 +33,22 @@ describe('accounts', () => {
 		expect(wrong.message).toBe(unknown.message);
 	});
 
-	it('rate-limits login attempts for one email', async () => {
+	it('rate-limits guessing one account’s password, without locking its owner out elsewhere', async () => {
 		const accounts = new Accounts(store.redis);
 		await accounts.signUp({ email: 'carol@example.org', password }, 'ip');
 		const codes = [];
-		for (let i = 0; i < 12; i++) codes.push((await accounts.logIn({ email: 'carol@example.org', password: 'guess ' + i }, `ip-${i}`).catch((e) => e)).code);
+		for (let i = 0; i < 12; i++) codes.push((await accounts.logIn({ email: 'carol@example.org', password: 'guess ' + i }, 'attacker').catch((e) => e)).code);
 		expect(codes.slice(0, 10)).toEqual(Array(10).fill('BAD_CREDENTIALS'));
 		expect(codes.slice(10)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+		expect((await accounts.logIn({ email: 'carol@example.org', password }, 'carols-phone')).email).toBe('carol@example.org');
+	});
+
+	it('rate-limits one address trying many accounts', async () => {
+		const accounts = new Accounts(store.redis);
+		const codes = [];
+		for (let i = 0; i < 31; i++) codes.push((await accounts.logIn({ email: `user${i}@example.org`, password }, 'sprayer').catch((e) => e)).code);
+		expect(codes.slice(0, 30).every((c) => c === 'BAD_CREDENTIALS')).toBe(true);
+		expect(codes[30]).toBe('RATE_LIMITED');
 	});
 
 	it('makes a viewer a creator with a normalised wallet', async () => {

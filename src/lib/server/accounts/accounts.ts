@@ -75,8 +75,10 @@ export class Accounts {
 
 	async logIn(input: unknown, clientKey: string): Promise<User> {
 		const { email, password } = parse(credentialsSchema.extend({ password: z.string().min(1, 'Enter your password').max(200) }), input);
-		await limitRate(this.redis, `login:${clientKey}`, 20, 900);
-		await limitRate(this.redis, `login:${email}`, 10, 900);
+		// Per address, and per account from that address: guessing is slowed, yet nobody elsewhere
+		// can lock a person out of their own account.
+		await limitRate(this.redis, `login:${clientKey}`, 30, 900);
+		await limitRate(this.redis, `login:${clientKey}:${email}`, 10, 900);
 		const id = await this.redis.get(key.email(email));
 		const stored = id ? await this.redis.hget(key.user(id), 'passwordHash') : null;
 		// Same answer for an unknown email and a wrong password: no account probing.
