@@ -9,6 +9,7 @@ import { Shows } from '../src/lib/server/shows.js';
 import { connectRedis } from '../src/lib/server/store.js';
 import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
+import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
@@ -51,9 +52,12 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
-	const sub = redis.duplicate();
+	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
+	// track of their replies, and fail them as unhandled rejections when the server closes.
+	const sub = redis.duplicate({ enableAutoPipelining: false });
 	io.adapter(createAdapter(pub, sub));
 	const signaling = mediaSignaling(io, log);
+	const live = liveSignaling(io, domain, log);
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
@@ -69,6 +73,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		throw error;
 	});
 	signaling.attach(sfu, new Shows(), domain.gigs, new MediaAccess(domain));
+	domain.webhooks.start();
 
 	return {
 		http: server,
@@ -83,8 +88,10 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 				});
 			}),
 		async close() {
+			await live.close();
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await sfu.close();
+			await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
 			server.closeAllConnections();
 			for (const connection of [pub, sub, redis]) connection.disconnect();
 			await embedded?.stop();

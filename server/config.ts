@@ -47,7 +47,13 @@ export const configSchema = z.object({
 	STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'STRIPE_WEBHOOK_SECRET must start with whsec_').optional(),
 	STRIPE_API_BASE: z.url().optional(),
 	/** Comma-separated emails that sign up as admins. */
-	ADMIN_EMAILS: z.string().optional()
+	ADMIN_EMAILS: z.string().optional(),
+	/** Chat messages kept per gig (default 1000); older ones are trimmed. */
+	CHAT_HISTORY_LENGTH: z.coerce.number({ error: 'CHAT_HISTORY_LENGTH must be a number' }).int().min(10, 'CHAT_HISTORY_LENGTH must be at least 10').max(100_000).optional(),
+	/** Seconds a viewer stays counted after their server node stops answering (default 30). */
+	PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number' }).int().min(1, 'PRESENCE_TTL_SECONDS must be at least 1').max(3600).optional(),
+	/** Let creators' webhook URLs point at loopback or private networks (off: only public addresses). */
+	WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'WEBHOOKS_ALLOW_PRIVATE must be true or false' }).optional()
 });
 
 export type Config = z.infer<typeof configSchema>;

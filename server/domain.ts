@@ -7,12 +7,15 @@ import { Covers } from '../src/lib/server/gigs/covers.js';
 import { Tickets } from '../src/lib/server/tickets/tickets.js';
 import { Purchases } from '../src/lib/server/tickets/purchases.js';
 import { createStripePayments } from '../src/lib/server/payments/stripe.js';
+import { createChat } from '../src/lib/server/chat/chat.js';
+import { Webhooks } from '../src/lib/server/webhooks/webhooks.js';
 import type { Services } from '../src/lib/server/services.js';
 
 /** Builds the domain modules on one Redis connection, from the configuration. */
 export function createDomain(config: Config, redis: Redis, log: Logger): Services {
 	const gigs = new Gigs(redis);
 	const tickets = new Tickets(redis);
+	const webhooks = new Webhooks(redis, gigs, { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE === 'true', log });
 	const stripe =
 		config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
 			? createStripePayments({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
@@ -24,7 +27,9 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Service
 		gigs,
 		covers: new Covers(config.DATA_DIR),
 		tickets,
-		purchases: new Purchases(gigs, tickets, { devPayments, stripe, log }),
+		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, log }),
+		webhooks,
+		chat: createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS }),
 		settings: { publicUrl: config.PUBLIC_URL ?? null, rtmpPort: config.RTMP_PORT, platformWallet: config.PLATFORM_WALLET ?? null, devPayments }
 	};
 }

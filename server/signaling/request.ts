@@ -2,12 +2,17 @@ import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import { ZodError, type z } from 'zod';
 import { MediaError } from '../../sfu/errors.js';
-import { MAX_MESSAGE_BYTES, requests, type Ack, type ErrorCode, type RequestName, type WireError } from '../../src/lib/signaling/messages.js';
+import { MAX_MESSAGE_BYTES, requests, type ErrorCode } from '../../src/lib/signaling/messages.js';
+import type { LiveErrorCode } from '../../src/lib/live/messages.js';
+
+/** Every code a signaling namespace (`/media`, `/live`) answers with. */
+export type RefusalCode = ErrorCode | LiveErrorCode;
+type Refusal = { code: RefusalCode; message: string };
 
 /** A refusal with a stable code; thrown by handlers, answered to the client as `{ error }`. */
 export class SignalingError extends Error {
 	constructor(
-		readonly code: ErrorCode,
+		readonly code: RefusalCode,
 		message: string
 	) {
 		super(message);
@@ -15,8 +20,10 @@ export class SignalingError extends Error {
 	}
 }
 
-export type Handler<N extends RequestName> = (payload: z.output<(typeof requests)[N]>) => Promise<unknown> | unknown;
-export type Handlers = { [N in RequestName]: Handler<N> };
+type Schemas = Record<string, z.ZodType>;
+/** One handler per message of a protocol, each given its validated payload. */
+export type HandlersOf<S extends Schemas> = { [N in keyof S]: (payload: z.output<S[N]>) => Promise<unknown> | unknown };
+export type Handlers = HandlersOf<typeof requests>;
 
 /**
  * Routes every inbound message of a socket to its handler: checks there is an ack to answer,
@@ -24,26 +31,28 @@ export type Handlers = { [N in RequestName]: Handler<N> };
  * error. Nothing a client sends reaches a handler unvalidated or escapes as an exception.
  */
 export function serveRequests(socket: Socket, handlers: Handlers, log: Logger): void {
+	serveProtocol(socket, requests, handlers, log);
+}
+
+/** `serveRequests` for any protocol: its schemas, its handlers, its size bound. */
+export function serveProtocol<S extends Schemas>(socket: Socket, schemas: S, handlers: HandlersOf<S>, log: Logger, maxBytes = MAX_MESSAGE_BYTES): void {
 	socket.onAny((name: string, ...args: unknown[]) => {
 		const ack = args.at(-1);
 		if (typeof ack !== 'function') {
 			log.debug({ socketId: socket.id, name }, 'message without ack ignored');
 			return;
 		}
-		const reply = ack as (answer: Ack<unknown>) => void;
+		const reply = ack as (answer: { ok: unknown } | { error: Refusal }) => void;
 		answer(name, args.length > 1 ? args[0] : undefined)
 			.then((result) => reply({ ok: result ?? null }))
 			.catch((error: unknown) => reply({ error: toWireError(error, name, socket.id, log) }));
 	});
 
 	async function answer(name: string, payload: unknown): Promise<unknown> {
-		if (!Object.hasOwn(requests, name)) throw new SignalingError('UNKNOWN_MESSAGE', `unknown message "${name.slice(0, 40)}"`);
-		const requestName = name as RequestName;
-		if (jsonSize(payload) > MAX_MESSAGE_BYTES) {
-			throw new SignalingError('PAYLOAD_TOO_LARGE', `"${requestName}" is larger than ${MAX_MESSAGE_BYTES} bytes`);
-		}
-		const parsed = requests[requestName].parse(payload ?? {});
-		return (handlers[requestName] as Handler<RequestName>)(parsed as never);
+		if (!Object.hasOwn(schemas, name)) throw new SignalingError('UNKNOWN_MESSAGE', `unknown message "${name.slice(0, 40)}"`);
+		if (jsonSize(payload) > maxBytes) throw new SignalingError('PAYLOAD_TOO_LARGE', `"${name}" is larger than ${maxBytes} bytes`);
+		const parsed = schemas[name]!.parse(payload ?? {});
+		return (handlers[name] as (payload: unknown) => unknown)(parsed);
 	}
 }
 
@@ -55,7 +64,7 @@ function jsonSize(payload: unknown): number {
 	}
 }
 
-function toWireError(error: unknown, name: string, socketId: string, log: Logger): WireError {
+function toWireError(error: unknown, name: string, socketId: string, log: Logger): Refusal {
 	if (error instanceof SignalingError || error instanceof MediaError) return { code: error.code, message: error.message };
 	if (error instanceof ZodError) {
 		const issue = error.issues[0];

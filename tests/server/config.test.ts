@@ -45,6 +45,12 @@ describe('configuration', () => {
 		expect(() => loadConfig({ PLATFORM_WALLET: 'my wallet' })).toThrow(/PLATFORM_WALLET must be a wallet address/);
 	});
 
+	it('allows private webhook targets only when asked to, in so many words', () => {
+		expect(loadConfig({}).WEBHOOKS_ALLOW_PRIVATE).toBeUndefined();
+		expect(loadConfig({ WEBHOOKS_ALLOW_PRIVATE: 'true' }).WEBHOOKS_ALLOW_PRIVATE).toBe('true');
+		expect(() => loadConfig({ WEBHOOKS_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE must be true or false/);
+	});
+
 	it('wants both Stripe secrets or neither', () => {
 		expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' })).toThrow(/set both/);
 		expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).STRIPE_SECRET_KEY).toBe('sk_test_x');

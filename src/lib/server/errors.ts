@@ -15,7 +15,8 @@ export type DomainErrorCode =
 	| 'PAYMENT_UNAVAILABLE'
 	| 'PAYMENT_DECLINED'
 	| 'LOGIN_REQUIRED'
-	| 'TICKET_REQUIRED';
+	| 'TICKET_REQUIRED'
+	| 'WEBHOOK_NOT_SET';
 
 const STATUS: Record<DomainErrorCode, number> = {
 	INVALID_INPUT: 400,
@@ -33,7 +34,8 @@ const STATUS: Record<DomainErrorCode, number> = {
 	PAYMENT_UNAVAILABLE: 503,
 	PAYMENT_DECLINED: 402,
 	LOGIN_REQUIRED: 401,
-	TICKET_REQUIRED: 403
+	TICKET_REQUIRED: 403,
+	WEBHOOK_NOT_SET: 409
 };
 
 // The SvelteKit bundle and the server each load their own copy of this module, so an error made

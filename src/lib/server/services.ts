@@ -3,6 +3,8 @@ import type { Gigs } from './gigs/gigs.js';
 import type { Covers } from './gigs/covers.js';
 import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
+import type { Chat } from './chat/chat.js';
+import type { Webhooks } from './webhooks/webhooks.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -12,7 +14,7 @@ export type SiteSettings = {
 	devPayments: boolean;
 };
 
-export type Services = { accounts: Accounts; gigs: Gigs; covers: Covers; tickets: Tickets; purchases: Purchases; settings: SiteSettings };
+export type Services = { accounts: Accounts; gigs: Gigs; covers: Covers; tickets: Tickets; purchases: Purchases; chat: Chat; webhooks: Webhooks; settings: SiteSettings };
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.

@@ -72,6 +72,8 @@ export type ErrorCode =
 	| 'GIG_NOT_FOUND'
 	| 'GIG_CANCELLED'
 	| 'TICKET_REQUIRED'
+	/** Banned from this gig by its creator or an admin: no chat, no stream. */
+	| 'BANNED'
 	| 'GIG_HAS_HOST'
 	| 'NOTHING_TO_SHOW'
 	| 'LIMIT_REACHED'

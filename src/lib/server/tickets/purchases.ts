@@ -4,6 +4,7 @@ import type { Gig, Gigs } from '../gigs/gigs.js';
 import { StripeSignatureError, type StripePayments } from '../payments/stripe.js';
 import type { PaymentProviderName, Ticket, Tickets } from './tickets.js';
 import type { User } from '../accounts/accounts.js';
+import type { Webhooks } from '../webhooks/webhooks.js';
 
 export type PurchaseResult = { kind: 'ticket'; ticket: Ticket } | { kind: 'redirect'; url: string };
 
@@ -15,7 +16,7 @@ export class Purchases {
 	constructor(
 		private readonly gigs: Gigs,
 		private readonly tickets: Tickets,
-		private readonly options: { devPayments: boolean; stripe: StripePayments | null; log: Logger }
+		private readonly options: { devPayments: boolean; stripe: StripePayments | null; webhooks: Pick<Webhooks, 'ticketIssued'>; log: Logger }
 	) {}
 
 	/** How this gig's tickets can be paid here, in order of preference. */
@@ -33,7 +34,7 @@ export class Purchases {
 		const provider = this.methods(gig).find((m) => m === method);
 		if (!provider) throw new DomainError('PAYMENT_UNAVAILABLE', 'That way of paying is not available for this gig.');
 		const checkout = await this.tickets.startCheckout(gig, user.id, provider);
-		if (provider === 'free') return { kind: 'ticket', ticket: await this.tickets.issue(checkout.id, gig.capacity) };
+		if (provider === 'free') return { kind: 'ticket', ticket: await this.issue(checkout.id, gig.capacity) };
 		if (provider === 'dev') return { kind: 'redirect', url: `/checkout/dev/${checkout.id}` };
 		const session = await this.options.stripe!.startCheckout({
 			checkoutId: checkout.id,
@@ -62,7 +63,7 @@ export class Purchases {
 			});
 		}
 		const gig = await this.gigs.get(checkout.gigId);
-		return this.tickets.issue(checkoutId, gig?.capacity ?? null);
+		return this.issue(checkoutId, gig?.capacity ?? null);
 	}
 
 	/**
@@ -80,7 +81,7 @@ export class Purchases {
 		}
 		const gig = await this.gigs.get(checkout.gigId);
 		try {
-			const ticket = await this.tickets.issue(payment.checkoutId, gig?.capacity ?? null);
+			const ticket = await this.issue(payment.checkoutId, gig?.capacity ?? null);
 			this.options.log.info({ ticketId: ticket.id, gigId: ticket.gigId, sessionId: payment.sessionId }, 'ticket issued');
 			return ticket;
 		} catch (error) {
@@ -91,6 +92,13 @@ export class Purchases {
 			}
 			throw error;
 		}
+	}
+
+	/** Every payment path issues here, so the creator's webhook hears of each new ticket (once: see ticketIssued). */
+	private async issue(checkoutId: string, capacity: number | null): Promise<Ticket> {
+		const ticket = await this.tickets.issue(checkoutId, capacity);
+		await this.options.webhooks.ticketIssued(ticket);
+		return ticket;
 	}
 }
 

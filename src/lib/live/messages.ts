@@ -1,0 +1,113 @@
+/**
+ * The live protocol between browsers and the server, on the Socket.IO namespace `/live`: chat,
+ * reactions, viewer counts and gig status. Requests work like `/media` (`emit(name, payload, ack)`,
+ * answered `{ ok }` or `{ error: { code, message } }`); the server validates every payload with
+ * these schemas and the browser uses the same types.
+ */
+import { z } from 'zod';
+import { gigIdSchema, type ErrorCode } from '../signaling/messages.js';
+
+export const LIVE_NAMESPACE = '/live';
+/** Largest request the server reads, as JSON: a chat line of 500 characters is well under. */
+export const MAX_LIVE_MESSAGE_BYTES = 4 * 1024;
+
+export const CHAT_MAX_LENGTH = 500;
+/** Messages a person may send per window, per gig. */
+export const CHAT_RATE = { messages: 5, seconds: 5 } as const;
+/** How many messages a join brings, and each page of older ones. */
+export const HISTORY_PAGE = 100;
+export const OLDER_PAGE = 50;
+export const REACTION_COOLDOWN_MS = 1000;
+export const REACTION_KINDS = ['heart', 'applause'] as const;
+export const TIMEOUT_MINUTES = { min: 1, max: 1440 } as const;
+
+// Control characters and bidirectional overrides can make a line pretend to be someone else's.
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const LINE_BREAKS = /[\n\r\t\u2028\u2029]+/g;
+
+/** A chat line as stored and shown: one line, no control characters, trimmed. */
+export function normaliseChatText(text: string): string {
+	return text.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').trim();
+}
+
+/** A message's id is its Redis Stream entry id: `<milliseconds>-<sequence>`. */
+export const messageIdSchema = z.string().regex(/^\d{1,15}-\d{1,10}$/, 'a message id looks like 1700000000000-0');
+/** Account ids are made by `newId()`: lowercase letters and digits. */
+export const personIdSchema = z.string().regex(/^[a-z0-9]{1,32}$/, 'not a person’s id');
+
+export const liveRequests = {
+	/** Gig status and viewer counts for the home page (no gigId) or one gig's page; no login needed. */
+	'live:follow': z.object({ gigId: gigIdSchema.optional() }),
+	/** The chat of a gig: ticket holders, its creator and admins. */
+	'live:join': z.object({ gigId: gigIdSchema }),
+	'chat:send': z.object({
+		text: z
+			.string()
+			.max(CHAT_MAX_LENGTH * 4)
+			.transform(normaliseChatText)
+			.pipe(z.string().min(1, 'write something first').max(CHAT_MAX_LENGTH, `a message is at most ${CHAT_MAX_LENGTH} characters`))
+	}),
+	'chat:older': z.object({ before: messageIdSchema }),
+	'chat:delete': z.object({ messageId: messageIdSchema }),
+	'mod:timeout': z.object({ userId: personIdSchema, minutes: z.number().int().min(TIMEOUT_MINUTES.min).max(TIMEOUT_MINUTES.max) }),
+	'mod:ban': z.object({ userId: personIdSchema }),
+	react: z.object({ kind: z.enum(REACTION_KINDS) })
+} as const;
+
+export type LiveRequestName = keyof typeof liveRequests;
+export type LiveRequestPayload<N extends LiveRequestName> = z.input<(typeof liveRequests)[N]>;
+
+/** Codes the live protocol answers with: the shared ones of `/media` and its own. */
+export type LiveErrorCode =
+	| Extract<ErrorCode, 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNKNOWN_MESSAGE' | 'NOT_JOINED' | 'ALREADY_JOINED' | 'LOGIN_REQUIRED' | 'GIG_NOT_FOUND' | 'GIG_CANCELLED' | 'TICKET_REQUIRED' | 'BANNED' | 'INTERNAL'>
+	| 'RATE_LIMITED'
+	| 'TIMED_OUT'
+	| 'NOT_MODERATOR'
+	| 'CANNOT_MODERATE'
+	| 'MESSAGE_NOT_FOUND'
+	| 'PERSON_NOT_FOUND';
+
+/** How a person appears in a gig's chat: the creator and admins wear a badge. */
+export type ChatRole = 'creator' | 'admin' | 'viewer';
+export type ReactionKind = (typeof REACTION_KINDS)[number];
+export type ReactionTotals = Record<ReactionKind, number>;
+
+export type ChatMessage = { id: string; userId: string; name: string; role: ChatRole; text: string; at: number };
+
+/** Who you are in this gig's chat. */
+export type ChatSelf = { id: string; name: string; role: ChatRole; canModerate: boolean; timedOutUntil: number | null };
+
+/**
+ * People watching a gig, counted across server nodes. `version` grows with every count, so a
+ * count that arrives late (through another node) never replaces a newer one.
+ */
+export type ViewerCount = { gigId: string; count: number; version: number };
+
+export type GigLiveState = 'scheduled' | 'live' | 'ended' | 'cancelled';
+export type GigStatus = { gigId: string; state: GigLiveState; startedAt: number | null };
+
+export type LiveResults = {
+	'live:follow': { gigs: (GigStatus & { viewers: ViewerCount })[] };
+	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; you: ChatSelf };
+	'chat:send': { message: ChatMessage };
+	'chat:older': { messages: ChatMessage[]; hasOlder: boolean };
+	'chat:delete': null;
+	'mod:timeout': { until: number };
+	'mod:ban': null;
+	react: { totals: ReactionTotals };
+};
+
+/** What happened to you: pushed to every connection you have in the gig, on any node. */
+export type Moderated = { action: 'timeout'; until: number } | { action: 'ban' };
+
+/** Server-to-client events. */
+export type LiveServerEvents = {
+	'chat:message': (message: ChatMessage) => void;
+	'chat:deleted': (event: { messageId: string }) => void;
+	/** `count` reactions of `kind` since the last event (bursts are batched), and the gig's totals. */
+	reaction: (event: { kind: ReactionKind; count: number; totals: ReactionTotals }) => void;
+	viewers: (count: ViewerCount) => void;
+	/** A gig went live or ended; sent to the home page, the gig's page and its chat. */
+	status: (status: GigStatus) => void;
+	moderated: (event: Moderated) => void;
+};

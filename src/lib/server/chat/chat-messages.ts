@@ -1,0 +1,58 @@
+import type { Redis } from 'ioredis';
+import type { ChatMessage, ChatRole } from '../../live/messages.js';
+
+const key = {
+	// One Redis Stream per gig: entry ids are time-ordered, so they page history and date messages.
+	chat: (gigId: string) => `gs:gig-chat:${gigId}`
+};
+
+export type ChatAuthor = { userId: string; name: string; role: ChatRole };
+export type ChatPage = { messages: ChatMessage[]; hasOlder: boolean };
+
+/** Each gig's chat history: appended, read newest-first a page at a time, trimmed to a length. */
+export class ChatMessages {
+	constructor(
+		private readonly redis: Redis,
+		/** How many messages a gig keeps; older ones are trimmed as new ones arrive. */
+		private readonly historyLength: number
+	) {}
+
+	async append(gigId: string, author: ChatAuthor, text: string): Promise<ChatMessage> {
+		const id = await this.redis.xadd(key.chat(gigId), 'MAXLEN', String(this.historyLength), '*', 'userId', author.userId, 'name', author.name, 'role', author.role, 'text', text);
+		return { id: id!, ...author, text, at: sentAt(id!) };
+	}
+
+	/** The newest `limit` messages, oldest first. */
+	recent(gigId: string, limit: number): Promise<ChatPage> {
+		return this.page(gigId, '+', limit);
+	}
+
+	/** The `limit` messages just before `before`, oldest first. */
+	older(gigId: string, before: string, limit: number): Promise<ChatPage> {
+		return this.page(gigId, `(${before}`, limit);
+	}
+
+	/** Removes a message; false when the gig has no such message (already deleted, or trimmed). */
+	async remove(gigId: string, messageId: string): Promise<boolean> {
+		return (await this.redis.xdel(key.chat(gigId), messageId)) > 0;
+	}
+
+	private async page(gigId: string, end: string, limit: number): Promise<ChatPage> {
+		// One more than asked tells whether anything older is left.
+		const entries = await this.redis.xrevrange(key.chat(gigId), end, '-', 'COUNT', limit + 1);
+		const hasOlder = entries.length > limit;
+		const messages = entries.slice(0, limit).map(([id, fields]) => toMessage(id, fields));
+		return { messages: messages.reverse(), hasOlder };
+	}
+}
+
+function toMessage(id: string, fields: string[]): ChatMessage {
+	const f: Record<string, string> = {};
+	for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+	return { id, userId: f.userId ?? '', name: f.name ?? '', role: (f.role as ChatRole | undefined) ?? 'viewer', text: f.text ?? '', at: sentAt(id) };
+}
+
+/** A stream entry id starts with the milliseconds Redis stored it at. */
+function sentAt(id: string): number {
+	return Number(id.split('-')[0]);
+}

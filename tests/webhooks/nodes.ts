@@ -1,0 +1,38 @@
+import { afterEach } from 'vitest';
+import type { Redis } from 'ioredis';
+import { Gigs } from '../../src/lib/server/gigs/gigs.js';
+import { Webhooks, type WebhookOptions } from '../../src/lib/server/webhooks/webhooks.js';
+import { testLog } from '../support/log.js';
+
+export const CREATOR = { id: 'creator-1', role: 'creator' } as const;
+
+/**
+ * Builds Webhooks services the way server/domain.ts does, each standing for one Gigstage node
+ * (its own Redis connection), with retries in milliseconds; stops their workers after each test.
+ */
+export function webhookNodes(redis: () => Redis) {
+	const started: { webhooks: Webhooks; connection: Redis }[] = [];
+	afterEach(async () => {
+		for (const { webhooks, connection } of started.splice(0)) {
+			await webhooks.stop();
+			connection.disconnect();
+		}
+	});
+	return (options: Partial<Omit<WebhookOptions, 'log'>> = {}) => {
+		const connection = redis().duplicate();
+		const webhooks = new Webhooks(connection, new Gigs(connection), { allowPrivate: true, log: testLog, retryBaseMs: 50, pollMs: 10, timeoutMs: 2000, ...options });
+		started.push({ webhooks, connection });
+		return webhooks;
+	};
+}
+
+export const gigInput = (over: Record<string, unknown> = {}) => ({
+	title: 'Friday jazz',
+	category: 'concert',
+	startsAtLocal: '2030-05-01T20:00',
+	timeZone: 'Europe/Berlin',
+	durationMinutes: '90',
+	price: '0',
+	currency: 'EUR',
+	...over
+});
