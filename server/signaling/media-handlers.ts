@@ -6,13 +6,21 @@ import type { Sfu } from '../../sfu/sfu.js';
 import type { GigRoom } from '../../sfu/gig-room.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
-import { services } from '../../src/lib/server/services.js';
+import type { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import type { MediaAccess } from './media-access.js';
 import type { JoinResult, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
 import { announceShow } from './live-status.js';
 
-export type MediaContext = { sfu: Sfu; shows: Shows; gigs: Gigs; access: MediaAccess; namespace: Namespace; log: Logger };
+export type MediaContext = {
+	sfu: Sfu;
+	shows: Shows;
+	gigs: Gigs;
+	webhooks: Pick<Webhooks, 'gigLive' | 'gigEnded'>;
+	access: MediaAccess;
+	namespace: Namespace;
+	log: Logger;
+};
 
 /** Who a connection is in the gig it joined. */
 export type Membership = { gigId: string; role: 'host' | 'viewer' };
@@ -103,7 +111,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
 			ctx.shows.start(gigId);
 			await ctx.gigs.markLive(gigId, ctx.shows.state(gigId).startedAt ?? Date.now());
-			await services().webhooks.gigLive(gigId);
+			await ctx.webhooks.gigLive(gigId);
 			announceShow(ctx.namespace.server, { gigId, state: 'live', startedAt: ctx.shows.state(gigId).startedAt });
 			ctx.log.info({ gigId, peerId, tracks: tracks.length }, 'show is live');
 			await broadcastShow(ctx, gigId);
@@ -114,7 +122,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 			const { gigId } = await hostOnly();
 			ctx.shows.end(gigId);
 			await ctx.gigs.markEnded(gigId);
-			await services().webhooks.gigEnded(gigId);
+			await ctx.webhooks.gigEnded(gigId);
 			announceShow(ctx.namespace.server, { gigId, state: 'ended', startedAt: ctx.shows.state(gigId).startedAt });
 			await ctx.sfu.leave(gigId, peerId);
 			ctx.log.info({ gigId, peerId }, 'show ended');

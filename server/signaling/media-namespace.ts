@@ -2,7 +2,6 @@ import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Sfu, SfuListener } from '../../sfu/sfu.js';
 import type { Shows } from '../../src/lib/server/shows.js';
-import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import type { MediaAccess } from './media-access.js';
 import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
 import { broadcastShow, gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
@@ -25,8 +24,8 @@ export function mediaSignaling(io: Server, log: Logger) {
 		}
 	};
 
-	function attach(sfu: Sfu, shows: Shows, gigs: Gigs, access: MediaAccess): void {
-		const ctx: MediaContext = { sfu, shows, gigs, access, namespace, log };
+	function attach(sfu: Sfu, shows: Shows, domain: Pick<MediaContext, 'gigs' | 'webhooks'>, access: MediaAccess): void {
+		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, access, namespace, log };
 		namespace.on('connection', (socket) => {
 			serveRequests(socket, mediaHandlers(socket, ctx), log);
 			socket.on('disconnect', (reason) => {
