@@ -72,7 +72,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		await embedded?.stop();
 		throw error;
 	});
-	signaling.attach(sfu, new Shows(), domain, new MediaAccess(domain));
+	const shows = signaling.attach(sfu, new Shows(), domain, new MediaAccess(domain));
 	domain.webhooks.start();
 
 	return {

@@ -19,7 +19,10 @@ export type TransportInfo = {
 	dtlsParameters: WebRtcTransport['dtlsParameters'];
 };
 
-export type ProducerInfo = { id: string; kind: MediaKind; source: MediaSource; peerId: PeerId };
+/** Who is seen and heard through a peer's tracks: the host, or a guest the host brought on stage. */
+export type Participant = { id: string; name: string; role: 'host' | 'guest' };
+
+export type ProducerInfo = { id: string; kind: MediaKind; source: MediaSource; peerId: PeerId; participant: Participant | null };
 
 export type ConsumerInfo = {
 	id: string;
@@ -35,6 +38,7 @@ export type GigRoomListener = {
 };
 
 type Peer = {
+	participant: Participant | null;
 	transports: Map<string, { transport: WebRtcTransport; direction: TransportDirection; connectRequested: boolean }>;
 	producers: Map<string, Producer>;
 	consumers: Map<string, Consumer>;
@@ -78,7 +82,9 @@ export class GigRoom {
 	producers(): ProducerInfo[] {
 		const list: ProducerInfo[] = [];
 		for (const [peerId, peer] of this.peers) {
-			for (const p of peer.producers.values()) list.push({ id: p.id, kind: p.kind, source: p.appData.source as MediaSource, peerId });
+			for (const p of peer.producers.values()) {
+				list.push({ id: p.id, kind: p.kind, source: p.appData.source as MediaSource, peerId, participant: peer.participant });
+			}
 		}
 		return list;
 	}
@@ -117,11 +123,21 @@ export class GigRoom {
 		if (entry.direction !== 'send') throw new MediaError('WRONG_DIRECTION', 'media can only be sent on a send transport');
 		if (this.peer(peerId).producers.size >= LIMITS.producers) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.producers} tracks per connection`);
 		const producer = await entry.transport.produce({ kind, rtpParameters, appData: { source } });
+		return this.adoptProducer(peerId, producer);
+	}
+
+	/**
+	 * Counts a producer as one of the peer's tracks. `produce` uses it for WebRTC; media that arrives
+	 * another way (the RTMP bridge's PlainTransports on this room's router) joins the room through it.
+	 * The producer's appData must name its `source`.
+	 */
+	adoptProducer(peerId: PeerId, producer: Producer): ProducerInfo {
 		const peer = this.peer(peerId);
+		const source = producer.appData.source as MediaSource;
 		peer.producers.set(producer.id, producer);
 		producer.observer.on('close', () => peer.producers.delete(producer.id));
-		this.log.info({ gigId: this.gigId, peerId, producerId: producer.id, kind, source }, 'producer created');
-		return { id: producer.id, kind, source, peerId };
+		this.log.info({ gigId: this.gigId, peerId, producerId: producer.id, kind: producer.kind, source }, 'producer created');
+		return { id: producer.id, kind: producer.kind, source, peerId, participant: peer.participant };
 	}
 
 	closeProducer(peerId: PeerId, producerId: string): void {
@@ -158,9 +174,12 @@ export class GigRoom {
 		await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
 	}
 
-	/** Registers a peer so the room counts it as present before it has any transport. */
-	addPeer(peerId: PeerId): void {
-		this.peer(peerId);
+	/**
+	 * Registers a peer so the room counts it as present before it has any transport. A peer that
+	 * publishes is labelled with the participant its tracks show.
+	 */
+	addPeer(peerId: PeerId, participant: Participant | null = null): void {
+		this.peer(peerId).participant = participant;
 	}
 
 	/** Closes everything a peer had; its consumers' producers stay for everyone else. */
@@ -169,6 +188,8 @@ export class GigRoom {
 		if (!peer) return;
 		this.peers.delete(peerId);
 		for (const { transport } of peer.transports.values()) transport.close();
+		// Adopted producers live on transports the room does not own.
+		for (const producer of peer.producers.values()) producer.close();
 		this.log.debug({ gigId: this.gigId, peerId }, 'peer left');
 	}
 
@@ -180,7 +201,7 @@ export class GigRoom {
 	private peer(peerId: PeerId): Peer {
 		let peer = this.peers.get(peerId);
 		if (!peer) {
-			peer = { transports: new Map(), producers: new Map(), consumers: new Map() };
+			peer = { participant: null, transports: new Map(), producers: new Map(), consumers: new Map() };
 			this.peers.set(peerId, peer);
 		}
 		return peer;

@@ -10,7 +10,7 @@ import type { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import type { MediaAccess } from './media-access.js';
 import type { JoinResult, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
-import { announceShow } from './live-status.js';
+import { showControl } from './show-lifecycle.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -62,6 +62,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		return m;
 	};
 	const room = async (): Promise<GigRoom> => ctx.sfu.room((await allowed()).gigId);
+	const show = showControl(ctx);
 
 	return {
 		async join({ gigId, role, sessionKey }): Promise<JoinResult> {
@@ -95,38 +96,28 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		async produce({ transportId, kind, source, rtpParameters }) {
 			const { gigId } = await hostOnly();
 			const producer = await (await ctx.sfu.room(gigId)).produce(peerId, transportId, kind, rtpParameters as RtpParameters, source);
-			if (ctx.shows.state(gigId).state === 'live') await broadcastShow(ctx, gigId);
+			await show.changed(gigId);
 			return { producerId: producer.id };
 		},
 
 		async 'producer:close'({ producerId }) {
 			const { gigId } = await hostOnly();
 			(await ctx.sfu.room(gigId)).closeProducer(peerId, producerId);
-			if (ctx.shows.state(gigId).state === 'live') await broadcastShow(ctx, gigId);
+			await show.changed(gigId);
 		},
 
 		async 'show:start'() {
 			const { gigId } = await hostOnly();
 			const tracks = (await ctx.sfu.room(gigId)).producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
-			ctx.shows.start(gigId);
-			await ctx.gigs.markLive(gigId, ctx.shows.state(gigId).startedAt ?? Date.now());
-			await ctx.webhooks.gigLive(gigId);
-			announceShow(ctx.namespace.server, { gigId, state: 'live', startedAt: ctx.shows.state(gigId).startedAt });
-			ctx.log.info({ gigId, peerId, tracks: tracks.length }, 'show is live');
-			await broadcastShow(ctx, gigId);
+			await show.start(gigId);
 			return ctx.shows.state(gigId);
 		},
 
 		async 'show:end'() {
 			const { gigId } = await hostOnly();
-			ctx.shows.end(gigId);
-			await ctx.gigs.markEnded(gigId);
-			await ctx.webhooks.gigEnded(gigId);
-			announceShow(ctx.namespace.server, { gigId, state: 'ended', startedAt: ctx.shows.state(gigId).startedAt });
 			await ctx.sfu.leave(gigId, peerId);
-			ctx.log.info({ gigId, peerId }, 'show ended');
-			await broadcastShow(ctx, gigId);
+			await show.end(gigId);
 		},
 
 		async consume({ transportId, producerId, rtpCapabilities }) {

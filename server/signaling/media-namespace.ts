@@ -4,8 +4,9 @@ import type { Sfu, SfuListener } from '../../sfu/sfu.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { MediaAccess } from './media-access.js';
 import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
-import { broadcastShow, gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
+import { gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
 import { serveRequests } from './request.js';
+import { showControl, type ShowControl } from './show-lifecycle.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -24,7 +25,8 @@ export function mediaSignaling(io: Server, log: Logger) {
 		}
 	};
 
-	function attach(sfu: Sfu, shows: Shows, domain: Pick<MediaContext, 'gigs' | 'webhooks'>, access: MediaAccess): void {
+	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
+	function attach(sfu: Sfu, shows: Shows, domain: Pick<MediaContext, 'gigs' | 'webhooks'>, access: MediaAccess): ShowControl {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, access, namespace, log };
 		namespace.on('connection', (socket) => {
 			serveRequests(socket, mediaHandlers(socket, ctx), log);
@@ -34,6 +36,7 @@ export function mediaSignaling(io: Server, log: Logger) {
 				void leaveGig(ctx, membership, socket.id, reason);
 			});
 		});
+		return showControl(ctx);
 	}
 
 	return { listener, attach };
@@ -43,9 +46,8 @@ async function leaveGig(ctx: MediaContext, { gigId, role }: Membership, peerId: 
 	try {
 		await ctx.sfu.leave(gigId, peerId);
 		if (role === 'host' && ctx.shows.isHost(gigId, peerId)) {
-			ctx.shows.hostLeft(gigId, peerId);
 			ctx.log.warn({ gigId, peerId, reason }, 'host disconnected');
-			await broadcastShow(ctx, gigId);
+			await showControl(ctx).hostLeft(gigId, peerId);
 		}
 		await ctx.sfu.releaseIfEmpty(gigId);
 	} catch (error) {

@@ -45,7 +45,7 @@ describe('GigRoom', () => {
 		const consumer = await room.consume('viewer', recv.id, producer.id, room.rtpCapabilities);
 		expect(consumer.producerId).toBe(producer.id);
 		expect(consumer.kind).toBe('video');
-		expect(room.producers()).toEqual([{ id: producer.id, kind: 'video', source: 'camera', peerId: 'host' }]);
+		expect(room.producers()).toEqual([{ id: producer.id, kind: 'video', source: 'camera', peerId: 'host', participant: null }]);
 		await room.resumeConsumer('viewer', consumer.id);
 	});
 
