@@ -9,6 +9,7 @@ import type { ReactionBursts } from './live-reactions.js';
 import { SignalingError, type HandlersOf } from './request.js';
 import { gigPublicRoom, gigRoom, HOME_ROOM, personRoom } from './live-rooms.js';
 import { moderationHandlers } from './live-moderation.js';
+import { stageHandlers } from './live-stage.js';
 
 export type LiveContext = {
 	namespace: Namespace;
@@ -66,14 +67,15 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 				socket.data.seat = joined;
 				if (joined.counted) await ctx.audience.enter(gigId, user.id);
 			}
-			const [page, reactions, viewers, timedOutUntil] = await Promise.all([
+			const [page, reactions, viewers, timedOutUntil, stage] = await Promise.all([
 				chat.messages.recent(gigId, HISTORY_PAGE),
 				chat.reactions.totals(gigId),
 				chat.audience.count(gigId),
-				chat.moderation.timedOutUntil(gigId, user.id)
+				chat.moderation.timedOutUntil(gigId, user.id),
+				chat.stage.snapshot(gigId)
 			]);
 			ctx.log.debug({ gigId, userId: user.id, socketId: socket.id }, 'joined gig chat');
-			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { id: user.id, name: publicName(user), role, canModerate, timedOutUntil } };
+			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { id: user.id, name: publicName(user), role, canModerate, timedOutUntil }, stage };
 		},
 
 		async 'chat:send'({ text }): Promise<LiveResults['chat:send']> {
@@ -101,7 +103,8 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			return { totals };
 		},
 
-		...moderationHandlers(member, ctx)
+		...moderationHandlers(member, ctx),
+		...stageHandlers(member, ctx)
 	};
 }
 

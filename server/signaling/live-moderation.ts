@@ -5,6 +5,7 @@ import type { ChatMember } from './live-access.js';
 import type { LiveContext, LiveHandlers } from './live-handlers.js';
 import { SignalingError } from './request.js';
 import { gigRoom, personRoom } from './live-rooms.js';
+import { announceStage } from './live-stage.js';
 
 type ModerationHandlers = Pick<LiveHandlers, 'chat:delete' | 'mod:timeout' | 'mod:ban'>;
 
@@ -53,6 +54,8 @@ export function moderationHandlers(member: () => Promise<ChatMember>, ctx: LiveC
 			ctx.namespace.to(room).emit('moderated', { action: 'ban' });
 			ctx.namespace.in(room).disconnectSockets();
 			ctx.media.in(room).disconnectSockets();
+			// Their stage place goes with them (their media connections just closed above).
+			if ((await chat.stage.toAudience(gigId, userId)).ok) await announceStage(ctx.namespace.server, chat.stage, gigId);
 			ctx.log.info({ gigId, userId, by: m.user.id }, 'banned from gig');
 			return null;
 		}

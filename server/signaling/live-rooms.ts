@@ -14,3 +14,6 @@ export const personRoom = (gigId: string, userId: string) => `gig:${gigId}:perso
 
 /** Everyone who should hear about a gig's status or viewers. */
 export const gigFollowers = (gigId: string) => [HOME_ROOM, gigPublicRoom(gigId), gigRoom(gigId)];
+
+/** A guest's publishing connections in `/media`: sending them back to the audience closes these. */
+export const guestRoom = (gigId: string, userId: string) => `gig:${gigId}:guest:${userId}`;

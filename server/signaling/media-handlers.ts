@@ -7,8 +7,10 @@ import type { GigRoom } from '../../sfu/gig-room.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import type { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
+import type { Stage } from '../../src/lib/server/chat/stage.js';
+import { publicName } from '../../src/lib/server/accounts/accounts.js';
 import type { MediaAccess } from './media-access.js';
-import type { JoinResult, ShowSnapshot } from '../../src/lib/signaling/messages.js';
+import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
 import { showControl } from './show-lifecycle.js';
 
@@ -17,13 +19,17 @@ export type MediaContext = {
 	shows: Shows;
 	gigs: Gigs;
 	webhooks: Pick<Webhooks, 'gigLive' | 'gigEnded'>;
+	stage: Stage;
 	access: MediaAccess;
 	namespace: Namespace;
 	log: Logger;
 };
 
 /** Who a connection is in the gig it joined. */
-export type Membership = { gigId: string; role: 'host' | 'viewer' };
+export type Membership = { gigId: string; role: MediaRole };
+
+// Guests bring themselves: a screen share stays the host's.
+const GUEST_SOURCES = new Set(['camera', 'microphone']);
 
 export const gigChannel = (gigId: string) => `gig:${gigId}`;
 
@@ -33,7 +39,7 @@ export async function showSnapshot(ctx: MediaContext, gigId: string): Promise<Sh
 	// This node has not seen the show (it restarted, or another node hosted it): the gig knows it ended.
 	if (state === 'waiting' && (await ctx.gigs.get(gigId))?.status === 'ended') state = 'ended';
 	const room = state === 'live' ? await ctx.sfu.existingRoom(gigId) : undefined;
-	const tracks = (room?.producers() ?? []).map(({ id, kind, source }) => ({ producerId: id, kind, source }));
+	const tracks = (room?.producers() ?? []).flatMap(({ id, kind, source, participant }) => (participant ? [{ producerId: id, kind, source, participant }] : []));
 	return { state, startedAt, tracks };
 }
 
@@ -61,6 +67,12 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		if (m.role !== 'host' || !ctx.shows.isHost(m.gigId, peerId)) throw new SignalingError('NOT_HOST', 'only the gig’s host can do this');
 		return m;
 	};
+	/** The host, or a guest on stage: whoever may send media into the gig. */
+	const publisher = async (): Promise<Membership> => {
+		const m = membership();
+		if (m.role === 'guest') return allowed();
+		return hostOnly();
+	};
 	const room = async (): Promise<GigRoom> => ctx.sfu.room((await allowed()).gigId);
 	const show = showControl(ctx);
 
@@ -68,7 +80,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		async join({ gigId, role, sessionKey }): Promise<JoinResult> {
 			const current = socket.data.membership as Membership | undefined;
 			if (current && current.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in gig "${current.gigId}"`);
-			await ctx.access.check(socket, gigId, role);
+			const { user } = await ctx.access.check(socket, gigId, role);
 			if (role === 'host') {
 				const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
 				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted from another tab or device');
@@ -79,13 +91,13 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 			socket.data.membership = { gigId, role } satisfies Membership;
 			await socket.join(gigChannel(gigId));
 			const gigRoom = await ctx.sfu.room(gigId);
-			gigRoom.addPeer(peerId);
+			gigRoom.addPeer(peerId, role === 'viewer' ? null : { id: user.id, name: publicName(user), role });
 			ctx.log.info({ gigId, peerId, role }, 'joined gig');
 			return { rtpCapabilities: gigRoom.rtpCapabilities, show: await showSnapshot(ctx, gigId) };
 		},
 
 		async 'transport:create'({ direction }) {
-			const m = direction === 'send' ? await hostOnly() : await allowed();
+			const m = direction === 'send' ? await publisher() : await allowed();
 			return (await ctx.sfu.room(m.gigId)).createTransport(peerId, direction);
 		},
 
@@ -94,14 +106,15 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		},
 
 		async produce({ transportId, kind, source, rtpParameters }) {
-			const { gigId } = await hostOnly();
+			const { gigId, role } = await publisher();
+			if (role === 'guest' && !GUEST_SOURCES.has(source)) throw new SignalingError('BAD_REQUEST', 'guests on stage send their camera and microphone only');
 			const producer = await (await ctx.sfu.room(gigId)).produce(peerId, transportId, kind, rtpParameters as RtpParameters, source);
 			await show.changed(gigId);
 			return { producerId: producer.id };
 		},
 
 		async 'producer:close'({ producerId }) {
-			const { gigId } = await hostOnly();
+			const { gigId } = await publisher();
 			(await ctx.sfu.room(gigId)).closeProducer(peerId, producerId);
 			await show.changed(gigId);
 		},

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Sfu, SfuListener } from '../../sfu/sfu.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { MediaAccess } from './media-access.js';
+import type { Services } from '../../src/lib/server/services.js';
 import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
 import { gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
 import { serveRequests } from './request.js';
@@ -26,8 +27,8 @@ export function mediaSignaling(io: Server, log: Logger) {
 	};
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
-	function attach(sfu: Sfu, shows: Shows, domain: Pick<MediaContext, 'gigs' | 'webhooks'>, access: MediaAccess): ShowControl {
-		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, access, namespace, log };
+	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): ShowControl {
+		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
 		namespace.on('connection', (socket) => {
 			serveRequests(socket, mediaHandlers(socket, ctx), log);
 			socket.on('disconnect', (reason) => {
@@ -48,6 +49,8 @@ async function leaveGig(ctx: MediaContext, { gigId, role }: Membership, peerId: 
 		if (role === 'host' && ctx.shows.isHost(gigId, peerId)) {
 			ctx.log.warn({ gigId, peerId, reason }, 'host disconnected');
 			await showControl(ctx).hostLeft(gigId, peerId);
+		} else if (role === 'guest') {
+			await showControl(ctx).changed(gigId); // the guest's tracks left the show
 		}
 		await ctx.sfu.releaseIfEmpty(gigId);
 	} catch (error) {

@@ -1,6 +1,7 @@
 import type { MediaContext } from './media-handlers.js';
 import { broadcastShow } from './media-handlers.js';
 import { announceShow } from './live-status.js';
+import { announceStage, leaveStageMedia } from './live-stage.js';
 
 /**
  * Starting and ending a gig's show, whoever drives it: the studio page over `/media`, or an OBS
@@ -31,6 +32,11 @@ export function showControl(ctx: MediaContext): ShowControl {
 
 		async end(gigId) {
 			ctx.shows.end(gigId);
+			// Guests step down with the show.
+			const { guests } = await ctx.stage.snapshot(gigId);
+			await ctx.stage.clear(gigId);
+			for (const guest of guests) leaveStageMedia(ctx.namespace.server, gigId, guest.id);
+			await announceStage(ctx.namespace.server, ctx.stage, gigId);
 			await ctx.gigs.markEnded(gigId);
 			await ctx.webhooks.gigEnded(gigId);
 			announceShow(ctx.namespace.server, { gigId, state: 'ended', startedAt: ctx.shows.state(gigId).startedAt });

@@ -33,6 +33,25 @@ describe('live features across two nodes sharing one Redis', () => {
 		expect(seen).toMatchObject({ text: 'hello from node A', userId: viewer.user.id, role: 'viewer' });
 	});
 
+	it('sees a hand raised on node A in the host’s queue on node B, and sends the guest back from node B, closing their media on node A', async () => {
+		const { gig, creator, viewer } = await cluster.make.show();
+		const host = await cluster.live(B, creator.cookie);
+		await joined(host, gig.id);
+		const fan = await cluster.live(A, viewer.cookie);
+		await joined(fan, gig.id);
+
+		expect(await fan.request('stage:raise', {})).toHaveProperty('ok');
+		await host.event('stage', 'the host on node B sees the hand raised on node A', (s) => s.hands.some((p) => p.id === viewer.user.id));
+		expect(await host.request('stage:invite', { userId: viewer.user.id })).toHaveProperty('ok');
+		await fan.event('stage', 'the viewer on node A sees the invitation from node B', (s) => s.invited.some((p) => p.id === viewer.user.id));
+		expect(await fan.request('stage:accept', {})).toHaveProperty('ok');
+		const guest = await cluster.media(A, viewer.cookie);
+		expect(await guest.request('join', { gigId: gig.id, role: 'guest' })).toHaveProperty('ok');
+
+		expect(await host.request('stage:remove', { userId: viewer.user.id })).toHaveProperty('ok');
+		await expect.poll(() => guest.socket.connected, { message: 'the guest’s media connection on node A was closed from node B' }).toBe(false);
+	});
+
 	it('disconnects a person banned on node B from chat and stream on node A, and refuses their next media join with BANNED', async () => {
 		const { gig, creator, viewer } = await cluster.make.show();
 		const chat = await cluster.live(A, viewer.cookie);

@@ -129,7 +129,9 @@ describe('media signaling', () => {
 		const { host, producerId } = await hostWithTrack(gig, creator);
 		expect(await host.request('show:start', {})).toMatchObject({ ok: { state: 'live', startedAt: expect.any(Number) } });
 		await waitFor('the viewer sees the show live', () => shows.some((s) => s.state === 'live'));
-		expect(shows.find((s) => s.state === 'live')!.tracks).toEqual([{ producerId, kind: 'video', source: 'camera' }]);
+		expect(shows.find((s) => s.state === 'live')!.tracks).toEqual([
+			{ producerId, kind: 'video', source: 'camera', participant: { id: creator.user.id, name: expect.any(String), role: 'host' } }
+		]);
 		expect(await make.gigs.get(gig.id)).toMatchObject({ status: 'live', startedAt: expect.any(Number) });
 
 		expect(await host.request('show:end', {})).toHaveProperty('ok');

@@ -20,6 +20,8 @@ export const OLDER_PAGE = 50;
 export const REACTION_COOLDOWN_MS = 1000;
 export const REACTION_KINDS = ['heart', 'applause'] as const;
 export const TIMEOUT_MINUTES = { min: 1, max: 1440 } as const;
+/** Guests on stage with the host at once (invitations count): host and three fill a 2x2 grid. */
+export const MAX_GUESTS = 3;
 
 // Control characters and bidirectional overrides can make a line pretend to be someone else's.
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
@@ -51,7 +53,17 @@ export const liveRequests = {
 	'chat:delete': z.object({ messageId: messageIdSchema }),
 	'mod:timeout': z.object({ userId: personIdSchema, minutes: z.number().int().min(TIMEOUT_MINUTES.min).max(TIMEOUT_MINUTES.max) }),
 	'mod:ban': z.object({ userId: personIdSchema }),
-	react: z.object({ kind: z.enum(REACTION_KINDS) })
+	react: z.object({ kind: z.enum(REACTION_KINDS) }),
+	/** A viewer asks to come on stage. */
+	'stage:raise': z.object({}),
+	/** Back to the audience: lowers your hand, declines an invitation, or leaves the stage. */
+	'stage:leave': z.object({}),
+	/** You were invited: you take your place on stage (then publish as a `guest` on `/media`). */
+	'stage:accept': z.object({}),
+	/** The host invites someone whose hand is up. */
+	'stage:invite': z.object({ userId: personIdSchema }),
+	/** The host sends someone back to the audience: dismisses a hand, withdraws an invitation, or takes a guest off stage. */
+	'stage:remove': z.object({ userId: personIdSchema })
 } as const;
 
 export type LiveRequestName = keyof typeof liveRequests;
@@ -65,7 +77,12 @@ export type LiveErrorCode =
 	| 'NOT_MODERATOR'
 	| 'CANNOT_MODERATE'
 	| 'MESSAGE_NOT_FOUND'
-	| 'PERSON_NOT_FOUND';
+	| 'PERSON_NOT_FOUND'
+	/** The stage move does not fit where the person is now (no raised hand to invite, no invitation to accept…). */
+	| 'STAGE_CONFLICT'
+	| 'STAGE_FULL'
+	/** The creator and admins run the show: they do not queue for the stage. */
+	| 'HOST_ON_STAGE';
 
 /** How a person appears in a gig's chat: the creator and admins wear a badge. */
 export type ChatRole = 'creator' | 'admin' | 'viewer';
@@ -88,14 +105,25 @@ export type GigStatus = { gigId: string; state: GigLiveState; startedAt: number 
 
 export type LiveResults = {
 	'live:follow': { gigs: (GigStatus & { viewers: ViewerCount })[] };
-	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; you: ChatSelf };
+	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; you: ChatSelf; stage: StageSnapshot };
 	'chat:send': { message: ChatMessage };
 	'chat:older': { messages: ChatMessage[]; hasOlder: boolean };
 	'chat:delete': null;
 	'mod:timeout': { until: number };
 	'mod:ban': null;
 	react: { totals: ReactionTotals };
+	'stage:raise': { stage: StageSnapshot };
+	'stage:leave': { stage: StageSnapshot };
+	'stage:accept': { stage: StageSnapshot };
+	'stage:invite': { stage: StageSnapshot };
+	'stage:remove': { stage: StageSnapshot };
 };
+
+/** Where a person stands with the stage. */
+export type StageState = 'audience' | 'hand' | 'invited' | 'guest';
+export type StagePerson = { id: string; name: string; since: number };
+/** Raised hands (the queue, oldest first), open invitations and guests on stage. */
+export type StageSnapshot = { hands: StagePerson[]; invited: StagePerson[]; guests: StagePerson[] };
 
 /** What happened to you: pushed to every connection you have in the gig, on any node. */
 export type Moderated = { action: 'timeout'; until: number } | { action: 'ban' };
@@ -110,4 +138,6 @@ export type LiveServerEvents = {
 	/** A gig went live or ended; sent to the home page, the gig's page and its chat. */
 	status: (status: GigStatus) => void;
 	moderated: (event: Moderated) => void;
+	/** The gig's stage changed: sent to everyone in its chat. */
+	stage: (stage: StageSnapshot) => void;
 };

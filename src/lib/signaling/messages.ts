@@ -34,7 +34,8 @@ const dtlsParameters = z.looseObject({
 export const requests = {
 	join: z.object({
 		gigId: gigIdSchema,
-		role: z.enum(['host', 'viewer']),
+		/** `guest`: a viewer the host brought on stage, publishing camera and microphone. */
+		role: z.enum(['host', 'guest', 'viewer']),
 		/** Identifies one studio tab across reconnects, so the host can take its own place back. */
 		sessionKey: z.string().min(16).max(64).optional()
 	}),
@@ -75,6 +76,8 @@ export type ErrorCode =
 	/** Banned from this gig by its creator or an admin: no chat, no stream. */
 	| 'BANNED'
 	| 'GIG_HAS_HOST'
+	/** Publishing as a guest needs a place on the gig's stage (accepted invitation). */
+	| 'NOT_ON_STAGE'
 	| 'NOTHING_TO_SHOW'
 	| 'LIMIT_REACHED'
 	| 'TRANSPORT_NOT_FOUND'
@@ -91,7 +94,10 @@ export type Ack<T> = { ok: T } | { error: WireError };
 
 export type ShowState = 'waiting' | 'live' | 'interrupted' | 'ended';
 export type MediaSource = z.infer<(typeof requests)['produce']>['source'];
-export type PublishedTrack = { producerId: string; kind: 'audio' | 'video'; source: MediaSource };
+export type MediaRole = z.infer<(typeof requests)['join']>['role'];
+/** Who a track shows: the host, or a guest on stage. */
+export type Participant = { id: string; name: string; role: 'host' | 'guest' };
+export type PublishedTrack = { producerId: string; kind: 'audio' | 'video'; source: MediaSource; participant: Participant };
 
 /** What a viewer needs to render a gig: pushed as `show` whenever it changes. */
 export type ShowSnapshot = {

@@ -7,9 +7,10 @@ import { ChatPace } from './chat-pace.js';
 import { Moderation } from './moderation.js';
 import { Reactions } from './reactions.js';
 import { Audience } from './audience.js';
+import { Stage } from './stage.js';
 
 /** Everything live around a gig's show, each kept in Redis by its own module. */
-export type Chat = { messages: ChatMessages; pace: ChatPace; moderation: Moderation; reactions: Reactions; audience: Audience };
+export type Chat = { messages: ChatMessages; pace: ChatPace; moderation: Moderation; reactions: Reactions; audience: Audience; stage: Stage };
 
 export type ChatOptions = {
 	/** Messages kept per gig (default 1000). */
@@ -24,7 +25,8 @@ export function createChat(redis: Redis, { historyLength = 1000, presenceTtlSeco
 		pace: new ChatPace(redis),
 		moderation: new Moderation(redis),
 		reactions: new Reactions(redis),
-		audience: new Audience(redis, presenceTtlSeconds * 1000)
+		audience: new Audience(redis, presenceTtlSeconds * 1000),
+		stage: new Stage(redis)
 	};
 }
 
