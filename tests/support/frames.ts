@@ -29,3 +29,20 @@ export const TRACK_PEER_CONNECTIONS = `(() => {
 		constructor(...args) { super(...args); window.__gigstagePeerConnections.push(this); }
 	};
 })();`;
+
+/** How many received video streams have decoded frames, and audio streams have packets: one per track that reached the page. */
+export async function liveStreams(page: Page): Promise<{ video: number; audio: number }> {
+	return page.evaluate(async () => {
+		const pcs = (window as unknown as { __gigstagePeerConnections?: RTCPeerConnection[] }).__gigstagePeerConnections ?? [];
+		const counts = { video: 0, audio: 0 };
+		for (const pc of pcs) {
+			const stats = await pc.getStats();
+			stats.forEach((s: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number }) => {
+				if (s.type !== 'inbound-rtp') return;
+				if (s.kind === 'video' && (s.framesDecoded ?? 0) > 0) counts.video++;
+				if (s.kind === 'audio' && (s.packetsReceived ?? 0) > 0) counts.audio++;
+			});
+		}
+		return counts;
+	});
+}

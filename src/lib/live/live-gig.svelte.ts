@@ -1,6 +1,6 @@
 import { SignalingFailure } from '../media/signaling-client.js';
 import { LiveClient } from './live-client.js';
-import { REACTION_KINDS, type ChatMessage, type ChatSelf, type ReactionKind, type ReactionTotals, type ViewerCount } from './messages.js';
+import { REACTION_KINDS, type ChatMessage, type ChatSelf, type ReactionKind, type ReactionTotals, type StageSnapshot, type StageState, type ViewerCount } from './messages.js';
 
 /** Where the page's seat in the chat stands. */
 export type ChatPhase = 'connecting' | 'open' | 'reconnecting' | 'refused' | 'banned';
@@ -26,6 +26,9 @@ export class LiveGig {
 	timedOutUntil = $state<number | null>(null);
 	viewers = $state<number | null>(null);
 	totals = $state<ReactionTotals>({ heart: 0, applause: 0 });
+	stage = $state<StageSnapshot>({ hands: [], invited: [], guests: [] });
+	/** Where you stand with the stage: in the audience, hand up, invited, or on it. */
+	stageState = $derived<StageState>(stateOf(this.stage, this.you?.id));
 
 	private readonly client = new LiveClient();
 	private readonly reactionListeners = new Set<(kind: ReactionKind, count: number) => void>();
@@ -45,6 +48,7 @@ export class LiveGig {
 			this.addTotals(totals);
 			for (const listener of this.reactionListeners) listener(kind, count);
 		});
+		socket.on('stage', (stage) => (this.stage = stage));
 		socket.on('moderated', (event) => {
 			if (event.action === 'ban') this.phase = 'banned';
 			else this.timedOutUntil = event.until;
@@ -86,6 +90,28 @@ export class LiveGig {
 		return this.attempt(() => this.client.request('mod:ban', { userId }));
 	}
 
+	raiseHand(): Promise<Outcome> {
+		return this.moveOnStage(() => this.client.request('stage:raise', {}));
+	}
+
+	/** Lowers your hand, declines an invitation, or leaves the stage. */
+	leaveStage(): Promise<Outcome> {
+		return this.moveOnStage(() => this.client.request('stage:leave', {}));
+	}
+
+	acceptInvitation(): Promise<Outcome> {
+		return this.moveOnStage(() => this.client.request('stage:accept', {}));
+	}
+
+	invite(userId: string): Promise<Outcome> {
+		return this.moveOnStage(() => this.client.request('stage:invite', { userId }));
+	}
+
+	/** The host sends someone back to the audience. */
+	sendBack(userId: string): Promise<Outcome> {
+		return this.moveOnStage(() => this.client.request('stage:remove', { userId }));
+	}
+
 	/** Calls `listener` for every burst of reactions anyone sends; returns how to stop. */
 	onReaction(listener: (kind: ReactionKind, count: number) => void): () => void {
 		this.reactionListeners.add(listener);
@@ -108,6 +134,7 @@ export class LiveGig {
 			this.timedOutUntil = joined.you.timedOutUntil;
 			this.addTotals(joined.reactions);
 			this.countViewers(joined.viewers);
+			this.stage = joined.stage;
 			this.phase = 'open';
 		} catch (error) {
 			if (this.closed) return;
@@ -121,6 +148,10 @@ export class LiveGig {
 				setTimeout(() => this.client.socket.connected && !this.closed && void this.join(), 2000);
 			}
 		}
+	}
+
+	private moveOnStage(request: () => Promise<{ stage: StageSnapshot }>): Promise<Outcome> {
+		return this.attempt(async () => (this.stage = (await request()).stage));
 	}
 
 	private async attempt(request: () => Promise<unknown>): Promise<Outcome> {
@@ -163,6 +194,14 @@ export class LiveGig {
 		for (const kind of REACTION_KINDS) next[kind] = Math.max(next[kind], totals[kind]);
 		this.totals = next;
 	}
+}
+
+function stateOf(stage: StageSnapshot, userId: string | undefined): StageState {
+	if (!userId) return 'audience';
+	if (stage.guests.some((p) => p.id === userId)) return 'guest';
+	if (stage.invited.some((p) => p.id === userId)) return 'invited';
+	if (stage.hands.some((p) => p.id === userId)) return 'hand';
+	return 'audience';
 }
 
 /** Stream ids (`<ms>-<seq>`) in time order. */

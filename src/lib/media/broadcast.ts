@@ -20,10 +20,13 @@ export type BroadcastEvents = {
 export type BroadcastTracks = Partial<Record<MediaSource, MediaStreamTrack>>;
 
 const STATS_INTERVAL_MS = 1000;
+/** Refusals that trying again cannot fix. */
+const FINAL_CODES = new Set(['GIG_HAS_HOST', 'NOT_ON_STAGE', 'BANNED', 'TICKET_REQUIRED', 'GIG_CANCELLED']);
 
 /**
- * The creator's side of a show: publishes the given tracks into the gig and keeps them published
- * through network blips and media-server restarts until `end()`.
+ * A publisher's side of a show: publishes the given tracks into the gig and keeps them published
+ * through network blips and media-server restarts until `end()`. The host's broadcast starts and
+ * ends the show; a guest's joins the host's show on stage and leaves it.
  */
 export class Broadcast {
 	private readonly signaling = new SignalingClient();
@@ -38,13 +41,21 @@ export class Broadcast {
 	constructor(
 		private readonly gigId: string,
 		tracks: BroadcastTracks,
-		private readonly events: BroadcastEvents
+		private readonly events: BroadcastEvents,
+		private readonly role: 'host' | 'guest' = 'host'
 	) {
 		this.tracks = { ...tracks };
 		const { socket } = this.signaling;
 		socket.on('connect', () => void this.setUp());
 		socket.on('disconnect', (reason) => {
-			if (!this.ended) this.events.status({ phase: 'reconnecting', reason: `connection lost (${reason})` });
+			if (this.ended) return;
+			// The server closes a guest's connection when they leave the stage or the show ends.
+			if (reason === 'io server disconnect' && this.role === 'guest') {
+				this.stop();
+				this.events.status({ phase: 'ended' });
+				return;
+			}
+			this.events.status({ phase: 'reconnecting', reason: `connection lost (${reason})` });
 		});
 		socket.on('gig:restart', () => void this.setUp());
 		socket.on('host:replaced', () => {
@@ -73,18 +84,18 @@ export class Broadcast {
 	async end(): Promise<void> {
 		if (this.ended) return;
 		this.ended = true;
-		await this.signaling.request('show:end', {}).catch(() => {});
+		if (this.role === 'host') await this.signaling.request('show:end', {}).catch(() => {});
 		this.stop();
 		this.events.status({ phase: 'ended' });
 	}
 
-	/** (Re)joins as host, publishes every track, and goes live once media actually flows. */
+	/** (Re)joins, publishes every track, and goes live (or on stage) once media actually flows. */
 	private async setUp(): Promise<void> {
 		if (this.ended) return;
 		const run = ++this.setupRun;
 		this.closeMedia();
 		try {
-			const joined = await this.signaling.request('join', { gigId: this.gigId, role: 'host', sessionKey: this.sessionKey });
+			const joined = await this.signaling.request('join', { gigId: this.gigId, role: this.role, sessionKey: this.role === 'host' ? this.sessionKey : undefined });
 			const device = await Device.factory();
 			await device.load({ routerRtpCapabilities: joined.rtpCapabilities as never });
 			const info = await this.signaling.request('transport:create', { direction: 'send' });
@@ -111,13 +122,13 @@ export class Broadcast {
 					if (state === 'failed') void this.setUp();
 				}
 			});
-			const live = await this.signaling.request('show:start', {});
+			const startedAt = this.role === 'host' ? (await this.signaling.request('show:start', {})).startedAt : null;
 			if (run !== this.setupRun) return;
-			this.events.status({ phase: 'live', startedAt: live.startedAt });
+			this.events.status({ phase: 'live', startedAt });
 			this.watchBitrate(transport);
 		} catch (error) {
 			if (run !== this.setupRun || this.ended) return;
-			if (error instanceof SignalingFailure && error.code === 'GIG_HAS_HOST') {
+			if (error instanceof SignalingFailure && FINAL_CODES.has(error.code)) {
 				this.stop();
 				this.events.status({ phase: 'failed', code: error.code, message: error.message });
 				return;

@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { Consumer, Transport } from 'mediasoup-client/types';
-import type { PublishedTrack, ShowSnapshot } from '../signaling/messages.js';
+import type { Participant, PublishedTrack, ShowSnapshot } from '../signaling/messages.js';
 import { SignalingClient, SignalingFailure } from './signaling-client.js';
 import { spatialLayerFor } from './layers.js';
 
@@ -13,7 +13,8 @@ export type ShowPlayerEvents = {
 	media(media: ShowMedia): void;
 };
 
-export type ShowMedia = { videos: { source: PublishedTrack['source']; track: MediaStreamTrack }[]; audio: MediaStreamTrack[] };
+export type ShowVideo = { source: PublishedTrack['source']; participant: Participant; track: MediaStreamTrack };
+export type ShowMedia = { videos: ShowVideo[]; audio: MediaStreamTrack[] };
 
 /** Marks the viewer's first consume request; the latency benchmark times the first frame from it. */
 export const MARK_CONSUME = 'gigstage:consume-request';
@@ -35,6 +36,8 @@ export class ShowPlayer {
 	private syncing: Promise<void> = Promise.resolve();
 	private joinRun = 0;
 	private closed = false;
+	/** A participant whose tracks this player leaves alone: yourself, once you are on stage. */
+	private excluded: string | null = null;
 
 	constructor(
 		private readonly gigId: string,
@@ -59,6 +62,13 @@ export class ShowPlayer {
 		if (layer === this.spatialLayer) return;
 		this.spatialLayer = layer;
 		this.refitLayers();
+	}
+
+	/** Stops receiving one participant's tracks (your own, on stage: no echo, no wasted downlink). */
+	exclude(participantId: string | null): void {
+		if (participantId === this.excluded) return;
+		this.excluded = participantId;
+		this.sync();
 	}
 
 	close(): void {
@@ -99,12 +109,13 @@ export class ShowPlayer {
 	private async reconcile(): Promise<void> {
 		const snapshot = this.latest;
 		if (!this.device || !snapshot) return;
-		const wanted = new Set(snapshot.tracks.map((t) => t.producerId));
+		const tracks = snapshot.tracks.filter((t) => t.participant.id !== this.excluded);
+		const wanted = new Set(tracks.map((t) => t.producerId));
 		for (const producerId of [...this.consumers.keys()]) if (!wanted.has(producerId)) this.drop(producerId);
 		const run = this.joinRun;
 		let added = false;
 		try {
-			for (const track of snapshot.tracks) {
+			for (const track of tracks) {
 				if (this.consumers.has(track.producerId)) continue;
 				await this.consume(track);
 				if (run !== this.joinRun) return;
@@ -163,10 +174,14 @@ export class ShowPlayer {
 		return transport;
 	}
 
-	/** While a screen is shared, the camera is a corner tile: its smallest layer is enough. */
+	/**
+	 * While a screen is shared, cameras are corner tiles: their smallest layer is enough. With guests
+	 * on stage, cameras share the player in a grid: one layer down.
+	 */
 	private layerFor(source: PublishedTrack['source']): number {
-		const screenShown = [...this.consumers.values()].some((c) => c.track.source === 'screen');
-		return source !== 'screen' && screenShown ? 0 : this.spatialLayer;
+		const shown = [...this.consumers.values()].filter((c) => c.consumer.kind === 'video');
+		if (source !== 'screen' && shown.some((c) => c.track.source === 'screen')) return 0;
+		return shown.length > 1 ? Math.max(0, this.spatialLayer - 1) : this.spatialLayer;
 	}
 
 	private refitLayers(): void {
@@ -195,7 +210,7 @@ export class ShowPlayer {
 	private publishMedia(): void {
 		const media: ShowMedia = { videos: [], audio: [] };
 		for (const { consumer, track } of this.consumers.values()) {
-			if (consumer.kind === 'video') media.videos.push({ source: track.source, track: consumer.track });
+			if (consumer.kind === 'video') media.videos.push({ source: track.source, participant: track.participant, track: consumer.track });
 			else media.audio.push(consumer.track);
 		}
 		this.events.media(media);
