@@ -50,7 +50,7 @@ describe('the studio', () => {
 		// The camera is now a corner tile: it drops to the smallest simulcast layer (320x180 of 1280x720).
 		await waitFor(
 			'the camera tile gets the smallest layer',
-			async () => (await viewer.locator('video.side').evaluate((v: HTMLVideoElement) => v.videoWidth)) === 320,
+			async () => (await viewer.locator('[data-testid="tile"] video').evaluate((v: HTMLVideoElement) => v.videoWidth)) === 320,
 			20_000
 		);
 
