@@ -10,9 +10,9 @@ import type { MediaRole } from '../../src/lib/signaling/messages.js';
 
 /**
  * Who may do what in a gig's media: the creator (or an admin) hosts; ticket holders, the creator
- * and admins watch, unless banned from the gig; a viewer the host brought on stage publishes as a guest. Checked against Redis on every join and every
- * transport or consume request, so a revoked session, a cancelled gig or a ban stops media
- * requests at once.
+ * and admins watch, unless banned from the gig; a viewer the host brought on stage publishes as a
+ * guest. Checked against Redis on every join and every transport or consume request, so a revoked
+ * session, a cancelled gig, a ban or being sent back to the audience stops media requests at once.
  */
 export class MediaAccess {
 	constructor(private readonly domain: Pick<Services, 'accounts' | 'gigs' | 'tickets' | 'chat'>) {}
