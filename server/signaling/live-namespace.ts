@@ -7,6 +7,7 @@ import { MediaAccess } from './media-access.js';
 import { LiveAccess } from './live-access.js';
 import { AudienceTracker } from './live-audience.js';
 import { ReactionBursts } from './live-reactions.js';
+import { StageAbsences } from './live-stage-absence.js';
 import { liveHandlers, type ChatSeat, type LiveContext } from './live-handlers.js';
 import { serveProtocol } from './request.js';
 
@@ -19,12 +20,16 @@ export function liveSignaling(io: Server, domain: Services, log: Logger) {
 	const audience = new AudienceTracker(domain.chat.audience, namespace, domain.gigs, log);
 	const reactions = new ReactionBursts(namespace);
 	const ctx: LiveContext = { namespace, media: io.of(MEDIA_NAMESPACE), access: new LiveAccess(new MediaAccess(domain)), domain, audience, reactions, log };
+	// As long as a person stays counted after their node goes quiet, so both agree on who has gone.
+	const absences = new StageAbsences(ctx, domain.chat.audience.ttlMs);
 
 	namespace.on('connection', (socket) => {
 		serveProtocol(socket, liveRequests, liveHandlers(socket, ctx), log, MAX_LIVE_MESSAGE_BYTES);
 		socket.on('disconnect', () => {
 			const seat = socket.data.seat as ChatSeat | undefined;
-			if (!seat?.counted) return;
+			if (!seat) return;
+			absences.left(seat.gigId, seat.userId);
+			if (!seat.counted) return;
 			audience.leave(seat.gigId, seat.userId).catch((error: unknown) => log.warn({ gigId: seat.gigId, err: error }, 'could not remove a viewer'));
 		});
 	});
@@ -33,6 +38,7 @@ export function liveSignaling(io: Server, domain: Services, log: Logger) {
 		/** Before Socket.IO closes: this node's viewers leave the counts at once instead of expiring. */
 		async close(): Promise<void> {
 			reactions.close();
+			absences.close();
 			await audience.close();
 		}
 	};

@@ -7,7 +7,8 @@ import { MAX_GUESTS, type StageSnapshot } from '../../src/lib/live/messages.js';
 import type { ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import type { Gig } from '../../src/lib/server/gigs/gigs.js';
 
-const live = liveServerForThisFile();
+// People who close every page of the gig leave the stage after the presence time-to-live.
+const live = liveServerForThisFile({ PRESENCE_TTL_SECONDS: '1' });
 const mediaClients: TestClient[] = [];
 afterEach(() => {
 	for (const c of mediaClients.splice(0)) c.close();
@@ -175,6 +176,26 @@ describe('bringing a viewer on stage', () => {
 		const full = await host.client.request('stage:invite', { userId: extra.user.id });
 		expect(full).toMatchObject({ error: { code: 'STAGE_FULL' } });
 		expect(full.error.message).toMatch(/stage is full/);
+	});
+
+	it('takes people off the stage once every page of theirs has been closed for the grace time, not while one is open', async () => {
+		const { gig, creator, viewer } = await liveShow();
+		const host = await live.joined(gig.id, creator);
+		const { person, fan } = await guestOnStage(gig, host);
+		const guest = await publishing(gig, person, 'guest');
+		const hand = await live.joined(gig.id, viewer);
+		expect(await hand.client.request('stage:raise', {})).toHaveProperty('ok');
+		// A second page of the guest's stays open while the first closes: they keep their place.
+		const secondPage = await live.joined(gig.id, person);
+		fan.client.close();
+		hand.client.close();
+		await host.client.event('stage', 'the raised hand is dropped when its page closed', (s: StageSnapshot) => s.hands.length === 0, 5000);
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		expect((await live.joined(gig.id, creator)).answer.stage.guests.map((p: { id: string }) => p.id)).toEqual([person.user.id]);
+
+		secondPage.client.close();
+		await host.client.event('stage', 'the guest leaves the stage when their last page closed', (s: StageSnapshot) => s.guests.length === 0, 5000);
+		await waitFor('the guest’s publishing connection closes', () => guest.c.socket.disconnected);
 	});
 
 	it('empties the stage when the show ends, and takes a banned guest off it', async () => {
