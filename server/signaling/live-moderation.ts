@@ -1,5 +1,5 @@
 import type { LiveResults } from '../../src/lib/live/messages.js';
-import type { User } from '../../src/lib/server/accounts/accounts.js';
+import { publicName, type User } from '../../src/lib/server/accounts/accounts.js';
 import { moderates } from '../../src/lib/server/chat/chat.js';
 import type { ChatMember } from './live-access.js';
 import type { LiveContext, LiveHandlers } from './live-handlers.js';
@@ -7,7 +7,7 @@ import { SignalingError } from './request.js';
 import { gigRoom, personRoom } from './live-rooms.js';
 import { announceStage } from './live-stage.js';
 
-type ModerationHandlers = Pick<LiveHandlers, 'chat:delete' | 'mod:timeout' | 'mod:ban'>;
+type ModerationHandlers = Pick<LiveHandlers, 'chat:delete' | 'mod:timeout' | 'mod:ban' | 'mod:unban' | 'mod:banned'>;
 
 /** What the gig's creator and admins may do in its chat: delete messages, time out, ban. */
 export function moderationHandlers(member: () => Promise<ChatMember>, ctx: LiveContext): ModerationHandlers {
@@ -23,6 +23,12 @@ export function moderationHandlers(member: () => Promise<ChatMember>, ctx: LiveC
 		if (!person) throw new SignalingError('PERSON_NOT_FOUND', 'there is no such person');
 		if (moderates(gig, person)) throw new SignalingError('CANNOT_MODERATE', 'the gig’s creator and admins cannot be timed out or banned');
 		return person;
+	};
+
+	/** The banned, by name (the list a moderator sees); ids of deleted accounts are left out. */
+	const bannedList = async (gigId: string) => {
+		const people = await Promise.all((await chat.moderation.banned(gigId)).map((id) => accounts.user(id)));
+		return { banned: people.flatMap((p) => (p ? [{ id: p.id, name: publicName(p) }] : [])) };
 	};
 
 	return {
@@ -58,6 +64,18 @@ export function moderationHandlers(member: () => Promise<ChatMember>, ctx: LiveC
 			if ((await chat.stage.toAudience(gigId, userId)).ok) await announceStage(ctx.namespace.server, chat.stage, gigId);
 			ctx.log.info({ gigId, userId, by: m.user.id }, 'banned from gig');
 			return null;
+		},
+
+		async 'mod:unban'({ userId }): Promise<LiveResults['mod:unban']> {
+			const { gig, user } = await moderator();
+			if (!(await chat.moderation.unban(gig.id, userId))) throw new SignalingError('NOT_BANNED', 'that person is not banned from this gig');
+			ctx.log.info({ gigId: gig.id, userId, by: user.id }, 'ban lifted');
+			return bannedList(gig.id);
+		},
+
+		async 'mod:banned'(): Promise<LiveResults['mod:banned']> {
+			const { gig } = await moderator();
+			return bannedList(gig.id);
 		}
 	};
 }

@@ -55,6 +55,15 @@ describe('chat beside the player', () => {
 		await studio.getByTestId('confirm-ban').click();
 		await fan.getByTestId('chat-banned').waitFor();
 		await expect.poll(() => fan.getByTestId('show-state').textContent()).toContain('Banned');
+
+		// A ban made by mistake is lifted from the studio: a reload lets the viewer back in.
+		const banned = studio.getByTestId('banned-list');
+		await banned.locator('summary').click();
+		await banned.getByTestId('unban').click();
+		await expect.poll(() => banned.count(), { message: 'the banned list empties' }).toBe(0);
+		await fan.reload();
+		await fan.getByTestId('chat-input').waitFor();
+		expect(await fan.getByTestId('show-state').textContent()).not.toContain('Banned');
 		await closePage(studio);
 		await closePage(fan);
 	}, 60_000);

@@ -90,4 +90,24 @@ describe('moderating a gig’s chat', () => {
 		media.close();
 		mediaAgain.close();
 	});
+
+	it('lists the banned for moderators and lifts a ban: the person may come back', async () => {
+		const { gig, creator, viewer } = await live.make.show();
+		const host = await live.joined(gig.id, creator);
+		expect(await host.client.request('mod:banned', {})).toEqual({ ok: { banned: [] } });
+		await host.client.request('mod:ban', { userId: viewer.user.id });
+		expect(await host.client.request('mod:banned', {})).toEqual({ ok: { banned: [{ id: viewer.user.id, name: expect.any(String) }] } });
+
+		const bystander = await live.make.person();
+		await live.make.ticket(gig, bystander);
+		const fan = await live.joined(gig.id, bystander);
+		expect(await fan.client.request('mod:unban', { userId: viewer.user.id })).toMatchObject({ error: { code: 'NOT_MODERATOR' } });
+		expect(await fan.client.request('mod:banned', {})).toMatchObject({ error: { code: 'NOT_MODERATOR' } });
+		expect(await host.client.request('mod:unban', { userId: viewer.user.id })).toEqual({ ok: { banned: [] } });
+		expect(await host.client.request('mod:unban', { userId: viewer.user.id })).toMatchObject({ error: { code: 'NOT_BANNED' } });
+		expect(await (await live.client(viewer.cookie)).request('live:join', { gigId: gig.id })).toHaveProperty('ok');
+		const media = await connectClient(live.server.url, viewer.cookie);
+		expect(await media.request('join', { gigId: gig.id, role: 'viewer' })).toHaveProperty('ok');
+		media.close();
+	});
 });

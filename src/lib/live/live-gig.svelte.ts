@@ -1,6 +1,6 @@
 import { SignalingFailure } from '../media/signaling-client.js';
 import { LiveClient } from './live-client.js';
-import { REACTION_KINDS, type ChatMessage, type ChatSelf, type ReactionKind, type ReactionTotals, type StageSnapshot, type StageState, type ViewerCount } from './messages.js';
+import { REACTION_KINDS, type ChatMessage, type ChatSelf, type ReactionKind, type ReactionTotals, type StageSnapshot, type StageState, type ViewerCount, type BannedPerson } from './messages.js';
 
 /** Where the page's seat in the chat stands. */
 export type ChatPhase = 'connecting' | 'open' | 'reconnecting' | 'refused' | 'banned';
@@ -27,6 +27,8 @@ export class LiveGig {
 	viewers = $state<number | null>(null);
 	totals = $state<ReactionTotals>({ heart: 0, applause: 0 });
 	stage = $state<StageSnapshot>({ hands: [], invited: [], guests: [] });
+	/** Who is banned from the gig; loaded for moderators only. */
+	banned = $state<BannedPerson[]>([]);
 	/** Where you stand with the stage: in the audience, hand up, invited, or on it. */
 	stageState = $derived<StageState>(stateOf(this.stage, this.you?.id));
 
@@ -86,8 +88,14 @@ export class LiveGig {
 		return this.attempt(() => this.client.request('mod:timeout', { userId, minutes }));
 	}
 
-	ban(userId: string): Promise<Outcome> {
-		return this.attempt(() => this.client.request('mod:ban', { userId }));
+	async ban(userId: string): Promise<Outcome> {
+		const outcome = await this.attempt(() => this.client.request('mod:ban', { userId }));
+		if (outcome.ok) await this.loadBanned();
+		return outcome;
+	}
+
+	unban(userId: string): Promise<Outcome> {
+		return this.attempt(async () => (this.banned = (await this.client.request('mod:unban', { userId })).banned));
 	}
 
 	raiseHand(): Promise<Outcome> {
@@ -136,6 +144,7 @@ export class LiveGig {
 			this.countViewers(joined.viewers);
 			this.stage = joined.stage;
 			this.phase = 'open';
+			if (joined.you.canModerate) await this.loadBanned();
 		} catch (error) {
 			if (this.closed) return;
 			if (error instanceof SignalingFailure && error.code === 'BANNED') {
@@ -148,6 +157,10 @@ export class LiveGig {
 				setTimeout(() => this.client.socket.connected && !this.closed && void this.join(), 2000);
 			}
 		}
+	}
+
+	private async loadBanned(): Promise<void> {
+		await this.attempt(async () => (this.banned = (await this.client.request('mod:banned', {})).banned));
 	}
 
 	private moveOnStage(request: () => Promise<{ stage: StageSnapshot }>): Promise<Outcome> {

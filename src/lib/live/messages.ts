@@ -53,6 +53,9 @@ export const liveRequests = {
 	'chat:delete': z.object({ messageId: messageIdSchema }),
 	'mod:timeout': z.object({ userId: personIdSchema, minutes: z.number().int().min(TIMEOUT_MINUTES.min).max(TIMEOUT_MINUTES.max) }),
 	'mod:ban': z.object({ userId: personIdSchema }),
+	'mod:unban': z.object({ userId: personIdSchema }),
+	/** Who is banned from the gig: for its creator and admins. */
+	'mod:banned': z.object({}),
 	react: z.object({ kind: z.enum(REACTION_KINDS) }),
 	/** A viewer asks to come on stage. */
 	'stage:raise': z.object({}),
@@ -78,6 +81,7 @@ export type LiveErrorCode =
 	| 'CANNOT_MODERATE'
 	| 'MESSAGE_NOT_FOUND'
 	| 'PERSON_NOT_FOUND'
+	| 'NOT_BANNED'
 	/** The stage move does not fit where the person is now (no raised hand to invite, no invitation to accept…). */
 	| 'STAGE_CONFLICT'
 	| 'STAGE_FULL'
@@ -111,6 +115,8 @@ export type LiveResults = {
 	'chat:delete': null;
 	'mod:timeout': { until: number };
 	'mod:ban': null;
+	'mod:unban': { banned: BannedPerson[] };
+	'mod:banned': { banned: BannedPerson[] };
 	react: { totals: ReactionTotals };
 	'stage:raise': { stage: StageSnapshot };
 	'stage:leave': { stage: StageSnapshot };
@@ -118,6 +124,8 @@ export type LiveResults = {
 	'stage:invite': { stage: StageSnapshot };
 	'stage:remove': { stage: StageSnapshot };
 };
+
+export type BannedPerson = { id: string; name: string };
 
 /** Where a person stands with the stage. */
 export type StageState = 'audience' | 'hand' | 'invited' | 'guest';

@@ -14,6 +14,15 @@ export class Moderation {
 		await this.redis.sadd(key.bans(gigId), userId);
 	}
 
+	/** Lifts a ban; false when the person was not banned. */
+	async unban(gigId: string, userId: string): Promise<boolean> {
+		return (await this.redis.srem(key.bans(gigId), userId)) === 1;
+	}
+
+	async banned(gigId: string): Promise<string[]> {
+		return this.redis.smembers(key.bans(gigId));
+	}
+
 	async isBanned(gigId: string, userId: string): Promise<boolean> {
 		return (await this.redis.sismember(key.bans(gigId), userId)) === 1;
 	}
