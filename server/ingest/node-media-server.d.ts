@@ -21,6 +21,8 @@ declare module 'node-media-server/src/protocol/rtmp.js' {
 		streamName: string;
 		streamId: number;
 		parserPacket: { header: { stream_id: number } };
+		onOutputCallback: (buffer: Buffer) => void;
+		sendInvokeMessage(streamId: number, message: object): void;
 		onPublish(message: InvokeMessage): void;
 		onPlay(message: InvokeMessage): void;
 		sendStatusMessage(streamId: number, level: string, code: string, description: string): void;
