@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export type PublisherOptions = {
-	/** x264 profile (default high). */
+	/** x264 profile (default main, as the credentials page recommends). */
 	profile?: 'baseline' | 'main' | 'high';
 	/** B-frames (default 0, as the credentials page recommends). */
 	bframes?: number;
@@ -30,7 +30,7 @@ export type RtmpPublisherProcess = {
  * the given profile and keyframe interval) and AAC, in real time.
  */
 export function publishRtmp(url: string, options: PublisherOptions = {}): RtmpPublisherProcess {
-	const { profile = 'high', bframes = 0, keyframeSeconds = 1, size = '640x360', fps = 30, audio = true } = options;
+	const { profile = 'main', bframes = 0, keyframeSeconds = 1, size = '640x360', fps = 30, audio = true } = options;
 	const source = options.videoSource ?? `testsrc2=size=${size}:rate=${fps}`;
 	const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-re', '-f', 'lavfi', '-i', source];
 	if (audio) args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
