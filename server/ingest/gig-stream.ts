@@ -18,6 +18,8 @@ export type GigStreamDeps = {
 	transcode: TranscodeMode;
 	/** The URL the bridge reads this publisher's stream from. */
 	playUrl(streamKey: string): string;
+	/** Whether the publisher's stream key still belongs to the gig (a rotated key cuts the encoder off). */
+	keyStillValid(streamKey: string): Promise<boolean>;
 	log: Logger;
 };
 
@@ -184,6 +186,11 @@ export class GigStream {
 
 	private async report(): Promise<void> {
 		if (this.publisher.closed) return;
+		if (!(await this.deps.keyStillValid(this.publisher.streamKey).catch(() => true))) {
+			this.deps.log.warn({ gigId: this.gigId, peerId: this.peerId }, 'stream key rotated; encoder cut off');
+			this.publisher.close();
+			return;
+		}
 		const now = Date.now();
 		const bytes = this.publisher.inBytes;
 		if (now > this.lastBytes.at) this.bitrateKbps = Math.round(((bytes - this.lastBytes.bytes) * 8) / (now - this.lastBytes.at));

@@ -64,7 +64,8 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 				...deps,
 				ffmpegPath,
 				transcode: config.RTMP_TRANSCODE ?? 'auto',
-				playUrl: (key) => rtmp.playUrl(port, key)
+				playUrl: (key) => rtmp.playUrl(port, key),
+				keyStillValid: async (key) => (await deps.domain.gigs.byStreamKey(key))?.id === gigId
 			});
 			reserved.stream = stream;
 			log.info({ gigId, peerId: stream.peerId, address: publisher.address }, 'RTMP publisher connected');

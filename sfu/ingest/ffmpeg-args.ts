@@ -32,7 +32,7 @@ export function bridgeArgs(input: BridgeInput, targets: { video?: RtpTarget; aud
 			args.push(...rtpOut(PAYLOAD.h264, targets.video));
 		} else {
 			args.push(
-				'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', VP8_BITRATE, '-maxrate', VP8_BITRATE, '-bufsize', '1000k',
+				'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '16', '-b:v', VP8_BITRATE, '-maxrate', VP8_BITRATE, '-bufsize', '1000k',
 				'-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-threads', '2', '-pix_fmt', 'yuv420p',
 				// A keyframe every second: a viewer who joins waits at most that long for a picture.
 				'-force_key_frames', 'expr:gte(t,n_forced*1)'

@@ -27,6 +27,8 @@ export class RtmpBridge {
 		private readonly tracks: Track[],
 		readonly options: BridgeOptions
 	) {
+		// A transport closed under us (its router went with a dead worker): ffmpeg would write into the void.
+		for (const { transport } of tracks) transport.observer.once('close', () => void ffmpeg.stop());
 		const first = tracks[0]!.transport;
 		this.mediaArrived = new Promise((resolve) => first.once('tuple', () => resolve()));
 		this.ended = ffmpeg.exited.then((exit) => {

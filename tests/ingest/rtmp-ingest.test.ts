@@ -128,6 +128,15 @@ describe('who may publish', () => {
 		await publishLive(gig);
 	}, 30_000);
 
+	it('cuts off an encoder whose key is rotated while it streams, and ends the show', async () => {
+		const { gig, creator } = await make.show();
+		const publisher = await publishLive(gig);
+		await make.gigs.rotateStreamKey(gig.id, creator.user);
+		const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 8000));
+		expect(await Promise.race([publisher.exited, timeout]), 'the encoder was cut off').not.toBe('running');
+		await waitFor('the show ended', async () => (await gigStatus(gig)) === 'ended', 5000);
+	}, 30_000);
+
 	it('refuses the key of a cancelled gig', async () => {
 		const { gig, creator } = await make.show();
 		await make.gigs.cancel(gig.id, creator.user);

@@ -11,8 +11,7 @@ export type PublisherOptions = {
 	fps?: number;
 	/** Replaces the test pattern (a lavfi graph); e.g. the benchmark's clock. */
 	videoSource?: string;
-	/** Extra filters after the source. */
-	videoFilter?: string;
+	bitrateKbps?: number;
 	audio?: boolean;
 };
 
@@ -31,14 +30,15 @@ export type RtmpPublisherProcess = {
  */
 export function publishRtmp(url: string, options: PublisherOptions = {}): RtmpPublisherProcess {
 	const { profile = 'main', bframes = 0, keyframeSeconds = 1, size = '640x360', fps = 30, audio = true } = options;
+	const bitrate = options.bitrateKbps ?? 1500;
 	const source = options.videoSource ?? `testsrc2=size=${size}:rate=${fps}`;
 	const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-re', '-f', 'lavfi', '-i', source];
 	if (audio) args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-	if (options.videoFilter) args.push('-vf', options.videoFilter);
 	args.push(
 		'-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', profile, '-pix_fmt', 'yuv420p',
 		'-bf', String(bframes), '-g', String(fps * keyframeSeconds), '-keyint_min', String(fps * keyframeSeconds), '-sc_threshold', '0',
-		'-b:v', '1500k'
+		// CBR with a one-second buffer, as OBS sets x264 up.
+		'-b:v', `${bitrate}k`, '-maxrate', `${bitrate}k`, '-bufsize', `${bitrate}k`
 	);
 	// zerolatency turns B-frames off; put them back when a test asks for them.
 	if (bframes > 0) args.push('-x264-params', `bframes=${bframes}`);
