@@ -48,6 +48,7 @@ export class GigStream {
 	private lastBytes = { at: Date.now(), bytes: 0 };
 	private bitrateKbps = 0;
 	private running: Promise<void> | null = null;
+	private replanning = false;
 	private readonly gone: Promise<void>;
 
 	constructor(
@@ -63,7 +64,10 @@ export class GigStream {
 		publisher.onPacket((packet) => {
 			this.probe.see(packet);
 			// B-frames found after the start: re-plan (transcode) unless told never to.
-			if (this.plan?.mode === 'passthrough' && this.probe.info.bFrames && deps.transcode === 'auto') void this.bridge?.stop();
+			if (this.plan?.mode === 'passthrough' && this.probe.info.bFrames && deps.transcode === 'auto' && this.bridge && !this.replanning) {
+				this.replanning = true;
+				void this.bridge.stop();
+			}
 		});
 	}
 
@@ -122,6 +126,8 @@ export class GigStream {
 			this.deps.log
 		);
 		this.bridge = bridge;
+		this.replanning = false;
+		if (this.publisher.closed) void bridge.stop(); // left while the bridge was starting
 		this.state = this.plan.mode === 'passthrough' ? 'passthrough' : this.plan.mode === 'transcode' ? 'transcode' : 'no-video';
 		if (this.plan.mode === 'transcode') log.info({ reason: this.plan.reason }, 'RTMP video is re-encoded to VP8');
 		const arrived = await Promise.race([bridge.mediaArrived.then(() => true), bridge.ended.then(() => false)]);

@@ -4,7 +4,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 describe('a server without ffmpeg', () => {
 	let server: TestServer;
 	beforeAll(async () => {
-		server = await startTestServer(undefined, { RTMP_PORT: '0', FFMPEG_PATH: '/nonexistent/ffmpeg' });
+		server = await startTestServer(undefined, { FFMPEG_PATH: '/nonexistent/ffmpeg' });
 	});
 	afterAll(() => server.close());
 

@@ -16,7 +16,7 @@ const publishers: RtmpPublisherProcess[] = [];
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-	server = await startTestServer(undefined, { RTMP_PORT: '0' });
+	server = await startTestServer();
 	make = fixtures(server.redis);
 });
 afterEach(async () => {
