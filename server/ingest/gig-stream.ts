@@ -30,6 +30,9 @@ const AUDIO_ONLY_AFTER_MS = 3000;
 const RESTART_DELAYS_MS = [250, 1000, 2000, 5000];
 const STATUS_EVERY_MS = 2000;
 
+/** The gig room peer (and host seat holder) of an RTMP publisher. */
+export const ingestPeerId = (sessionId: string) => `rtmp:${sessionId}`;
+
 /**
  * One OBS stream into one gig: waits for its first keyframe, runs a bridge (restarted if ffmpeg
  * dies while OBS is still connected), starts the show when media reaches the router and ends it
@@ -57,7 +60,7 @@ export class GigStream {
 		private readonly publisher: RtmpPublisher,
 		private readonly deps: GigStreamDeps
 	) {
-		this.peerId = `rtmp:${publisher.id}`;
+		this.peerId = ingestPeerId(publisher.id);
 		this.gone = new Promise((resolve) => publisher.onClose(resolve));
 		// node-media-server keeps players waiting for the next publisher: stop ours now.
 		void this.gone.then(() => this.bridge?.stop());

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Sfu } from '../../sfu/sfu.js';
+import type { Participant } from '../../sfu/gig-room.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { Services } from '../../src/lib/server/services.js';
 import type { ShowControl } from '../signaling/show-lifecycle.js';
 import { IngestStatuses } from '../../src/lib/server/ingest/ingest-status.js';
 import { checkFfmpeg } from '../../sfu/ingest/ffmpeg-process.js';
-import { GigStream } from './gig-stream.js';
+import { GigStream, ingestPeerId } from './gig-stream.js';
 import { refusals, type IngestRefusal } from './refusals.js';
 import { RTMP_APP, RtmpServer, type PublishAttempt, type RtmpPublisher } from './rtmp-server.js';
 
@@ -28,6 +29,9 @@ export type Ingest = {
 	bridgePids(): Map<string, number>;
 	close(): Promise<void>;
 };
+
+/** A gig taken by an admitted publisher; its stream starts once node-media-server has the publish. */
+type Reservation = { sessionId: string; participant: Participant; stream: GigStream | null };
 
 // Stream keys are 24 random bytes in base64url (src/lib/server/ids.ts); anything else is not one.
 const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
@@ -52,7 +56,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 	}
 
 	// Reserved at admission, so a second publisher is refused even before the first one's media runs.
-	const streams = new Map<string, { sessionId: string; stream: GigStream | null; participant: GigStreamParticipant }>();
+	const streams = new Map<string, Reservation>();
 	let port = 0;
 	const gate = {
 		admit: (attempt: PublishAttempt) => admit(attempt, deps, streams),
@@ -104,12 +108,10 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 	};
 }
 
-type GigStreamParticipant = ConstructorParameters<typeof GigStream>[1];
-
 async function admit(
 	attempt: PublishAttempt,
 	{ domain, shows, log }: IngestDeps,
-	streams: Map<string, { sessionId: string; stream: GigStream | null; participant: GigStreamParticipant }>
+	streams: Map<string, Reservation>
 ): Promise<IngestRefusal | null> {
 	if (attempt.app !== RTMP_APP) return refusals.wrongApp();
 	const key = streamKeySchema.safeParse(attempt.streamKey);
@@ -119,7 +121,7 @@ async function admit(
 	const creator = await domain.accounts.user(gig.creatorId);
 	// From here on synchronous: two publishers checked at once cannot both take the gig.
 	if (streams.has(gig.id)) return refusals.alreadyPublishing();
-	const peerId = `rtmp:${attempt.sessionId}`;
+	const peerId = ingestPeerId(attempt.sessionId);
 	if (!shows.claimHost(gig.id, peerId, undefined).ok) return refusals.studioHost();
 	streams.set(gig.id, { sessionId: attempt.sessionId, stream: null, participant: { id: gig.creatorId, name: creator?.displayName ?? 'Host', role: 'host' } });
 	log.info({ gigId: gig.id, peerId }, 'RTMP publish admitted');

@@ -118,7 +118,11 @@ export class RtmpServer {
 			forward(packet);
 			for (const listener of packetListeners) listener(packet);
 		};
+		let asked = false;
 		rtmp.onPublish = (message: InvokeMessage) => {
+			// One publish per connection: a second would re-route node-media-server's session under us.
+			if (asked) return void socket.destroy();
+			asked = true;
 			const streamId = rtmp.parserPacket.header.stream_id;
 			const streamKey = String(message.streamName ?? '').split('?')[0] ?? '';
 			const attempt: PublishAttempt = { sessionId: session.id, app: rtmp.streamApp, streamKey, address: socket.remoteAddress ?? '' };
