@@ -7,10 +7,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-# What the mediasoup worker is compiled against, and what runs the browser tests.
+# What the mediasoup worker is compiled against, ffmpeg for OBS/RTMP ingest, and what runs the
+# browser tests.
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
-	redis-server)
+	redis-server ffmpeg)
 [[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core)
 
 missing=()

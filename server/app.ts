@@ -13,11 +13,15 @@ import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
+import { startIngest, type Ingest } from './ingest/ingest.js';
+import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** OBS/RTMP ingest (its port is null when it is off). */
+	ingest: Ingest;
 	/** Resolves with the bound port once listening. */
 	listen(): Promise<number>;
 	close(): Promise<void>;
@@ -72,13 +76,19 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		await embedded?.stop();
 		throw error;
 	});
-	const shows = signaling.attach(sfu, new Shows(), domain, new MediaAccess(domain));
+	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
+	const seats = new Shows();
+	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const statuses = new IngestStatuses(redis);
+	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
+	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
 	domain.webhooks.start();
 
 	return {
 		http: server,
 		io,
 		sfu,
+		ingest,
 		listen: () =>
 			new Promise((resolve, reject) => {
 				server.once('error', reject);
@@ -88,6 +98,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 				});
 			}),
 		async close() {
+			await ingest.close(); // first: its bridges need the SFU, and its statuses Redis
 			await live.close();
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await sfu.close();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const ingestTranscodeModes = ['auto', 'always', 'never'] as const;
 
 const port = (name: string) =>
 	z.coerce
@@ -35,7 +36,19 @@ export const configSchema = z.object({
 	DATA_DIR: z.string().min(1).default('./data'),
 	/** The address people use to reach Gigstage, e.g. https://gigs.example.org; links in payments and OBS settings. */
 	PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an http(s) URL' }).optional(),
+	/** OBS/RTMP ingest port; 0 picks a free port (logged at start-up). */
 	RTMP_PORT: port('RTMP_PORT').default(1935),
+	/** The address RTMP listens on (default: HOST). */
+	RTMP_HOST: z.string().min(1).optional(),
+	/** OBS/RTMP ingest on or off (default on; off as well when ffmpeg is missing). */
+	RTMP_ENABLED: z.enum(['true', 'false'], { error: 'RTMP_ENABLED must be true or false' }).optional(),
+	/**
+	 * When the RTMP bridge re-encodes video to VP8 (default auto: only streams WebRTC cannot carry as
+	 * they are, i.e. B-frames or an H.264 profile browsers do not take; never: always pass through).
+	 */
+	RTMP_TRANSCODE: z.enum(ingestTranscodeModes, { error: `RTMP_TRANSCODE must be one of ${ingestTranscodeModes.join(', ')}` }).optional(),
+	/** The ffmpeg the RTMP bridge runs (default: `ffmpeg` on PATH). */
+	FFMPEG_PATH: z.string().min(1).optional(),
 	/** The platform's Web Monetization / Open Payments wallet, carried by every page but the watch page. */
 	PLATFORM_WALLET: z
 		.string()

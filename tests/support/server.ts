@@ -19,7 +19,7 @@ const notFound: RequestHandler = (_req, res) => {
 /** A whole Gigstage server on a free loopback port: its own redis-server, one mediasoup worker. */
 export async function startTestServer(web: RequestHandler = notFound, env: Record<string, string> = {}): Promise<TestServer> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gigstage-server-'));
-	const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, ...env });
+	const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', RTMP_PORT: '0', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, ...env });
 	const server = await createServer(config, testLog, web);
 	const port = await server.listen();
 	// A second connection to the server's own Redis, for fixtures and for checking what it stored.

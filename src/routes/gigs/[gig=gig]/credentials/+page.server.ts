@@ -3,6 +3,8 @@ import type { User } from '$lib/server/accounts/accounts';
 import { DomainError } from '$lib/server/errors';
 import { formFailure } from '$lib/server/forms';
 import { services } from '$lib/server/services';
+import { ingestSite } from '$lib/server/ingest/ingest-status';
+import { ingestWarnings } from '$lib/server/ingest/ingest-advice';
 import type { Actions, PageServerLoad } from './$types';
 
 const loginPath = (url: URL) => `/login?next=${encodeURIComponent(url.pathname + url.search)}`;
@@ -16,17 +18,26 @@ async function streamKey(gigId: string, user: User): Promise<string> {
 	}
 }
 
-export const load: PageServerLoad = async ({ params, locals, url, setHeaders }) => {
+export const load: PageServerLoad = async ({ params, locals, url, setHeaders, depends }) => {
 	if (!locals.user) redirect(303, loginPath(url));
+	// The page re-reads the encoder's status every few seconds while it is open.
+	depends('gigstage:ingest');
 	const key = await streamKey(params.gig, locals.user);
 	const { gigs, settings } = services();
 	const gig = (await gigs.get(params.gig))!;
 	// The key is a password for the stream: never keep it in a shared cache.
 	setHeaders({ 'cache-control': 'private, no-store' });
 	const host = settings.publicUrl ? new URL(settings.publicUrl).hostname : url.hostname;
+	const ingest = ingestSite();
+	const status = ingest && ingest.port !== null ? await ingest.statuses.get(gig.id) : null;
 	return {
 		gig: { id: gig.id, title: gig.title, status: gig.status },
-		rtmpUrl: `rtmp://${host}:${settings.rtmpPort}/live`,
+		rtmpUrl: `rtmp://${host}:${ingest?.port ?? settings.rtmpPort}/live`,
+		ingest: {
+			disabledReason: ingest ? ingest.disabledReason : 'RTMP ingest is not running on this server.',
+			status,
+			warnings: status ? ingestWarnings(status) : []
+		},
 		streamKey: key,
 		isNew: url.searchParams.get('new') === '1'
 	};

@@ -1,0 +1,106 @@
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport';
+import type { Producer } from 'mediasoup/node/lib/Producer';
+import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters';
+import type { GigRoom, PeerId } from '../gig-room.js';
+import { bridgeArgs, PAYLOAD, type BridgeInput, type RtpTarget } from './ffmpeg-args.js';
+import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
+
+export type BridgeOptions = BridgeInput & { ffmpegPath: string };
+
+type Track = { transport: PlainTransport; producer: Producer; target: RtpTarget };
+
+/**
+ * One run of ffmpeg carrying an RTMP stream into a gig's router: a PlainTransport and a Producer
+ * per track, adopted by the room as the publishing peer's camera and microphone, so viewers get
+ * them exactly like a browser's. Ends when ffmpeg exits (or is stopped); the producers close with it.
+ */
+export class RtmpBridge {
+	/** Resolves when the first video (or, without video, audio) RTP packet reached the router. */
+	readonly mediaArrived: Promise<void>;
+	/** Resolves when ffmpeg is gone and the producers are closed. */
+	readonly ended: Promise<FfmpegExit>;
+
+	private constructor(
+		private readonly ffmpeg: FfmpegProcess,
+		private readonly tracks: Track[],
+		readonly options: BridgeOptions
+	) {
+		// A transport closed under us (its router went with a dead worker): ffmpeg would write into the void.
+		for (const { transport } of tracks) transport.observer.once('close', () => void ffmpeg.stop());
+		const first = tracks[0]!.transport;
+		this.mediaArrived = new Promise((resolve) => first.once('tuple', () => resolve()));
+		this.ended = ffmpeg.exited.then((exit) => {
+			for (const { transport } of tracks) transport.close();
+			return exit;
+		});
+	}
+
+	static async start(room: GigRoom, peerId: PeerId, options: BridgeOptions, log: Logger): Promise<RtmpBridge> {
+		const tracks: Track[] = [];
+		try {
+			if (options.video.mode !== 'none') tracks.push(await openTrack(room, peerId, videoParameters(options.video)));
+			if (options.audio) tracks.push(await openTrack(room, peerId, opusParameters()));
+		} catch (error) {
+			for (const { transport } of tracks) transport.close();
+			throw error;
+		}
+		if (tracks.length === 0) throw new Error('a bridge needs video or audio');
+		const video = options.video.mode !== 'none' ? tracks[0]!.target : undefined;
+		const audio = options.audio ? tracks.at(-1)!.target : undefined;
+		const ffmpeg = new FfmpegProcess(options.ffmpegPath, bridgeArgs(options, { video, audio }));
+		log.info({ gigId: room.gigId, peerId, pid: ffmpeg.pid, video: options.video.mode, audio: options.audio }, 'RTMP bridge started');
+		return new RtmpBridge(ffmpeg, tracks, options);
+	}
+
+	get pid(): number | undefined {
+		return this.ffmpeg.pid;
+	}
+
+	get producerIds(): string[] {
+		return this.tracks.map((t) => t.producer.id);
+	}
+
+	get running(): boolean {
+		return this.ffmpeg.running;
+	}
+
+	async stop(): Promise<void> {
+		await this.ffmpeg.stop();
+		await this.ended;
+	}
+}
+
+async function openTrack(room: GigRoom, peerId: PeerId, rtpParameters: RtpParameters): Promise<Track> {
+	const transport = await room.router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
+	try {
+		const kind = rtpParameters.codecs[0]!.mimeType.startsWith('audio/') ? 'audio' : 'video';
+		const producer = await transport.produce({ kind, rtpParameters, appData: { source: kind === 'video' ? 'camera' : 'microphone' } });
+		room.adoptProducer(peerId, producer);
+		return { transport, producer, target: { port: transport.tuple.localPort, ssrc: rtpParameters.encodings![0]!.ssrc! } };
+	} catch (error) {
+		transport.close();
+		throw error;
+	}
+}
+
+// ffmpeg's RTP muxer takes the SSRC as a signed 32-bit option.
+const newSsrc = () => randomInt(1, 0x7fffffff);
+
+function videoParameters(plan: BridgeInput['video']): RtpParameters {
+	const codec =
+		plan.mode === 'passthrough'
+			? {
+					mimeType: 'video/H264',
+					payloadType: PAYLOAD.h264,
+					clockRate: 90000,
+					parameters: { 'packetization-mode': 1, 'profile-level-id': plan.profileLevelId, 'level-asymmetry-allowed': 1 }
+				}
+			: { mimeType: 'video/VP8', payloadType: PAYLOAD.vp8, clockRate: 90000 };
+	return { codecs: [codec], encodings: [{ ssrc: newSsrc() }] };
+}
+
+function opusParameters(): RtpParameters {
+	return { codecs: [{ mimeType: 'audio/opus', payloadType: PAYLOAD.opus, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: newSsrc() }] };
+}

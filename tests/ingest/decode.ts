@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Router } from 'mediasoup/node/lib/Router';
+
+export type Decoded = { frames: number; codec: string; profileLevelId: string | null; output: string };
+
+async function freeUdpPort(): Promise<number> {
+	const socket = dgram.createSocket('udp4');
+	await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+	const { port } = socket.address();
+	await new Promise<void>((resolve) => socket.close(() => resolve()));
+	return port;
+}
+
+/**
+ * Consumes a video producer of `router` over a PlainTransport and decodes it with ffmpeg (as a
+ * viewer's decoder would): resolves with how many frames ffmpeg decoded within `ms`.
+ */
+export async function decodeVideo(router: Router, producerId: string, { frames = 20, ms = 15_000 } = {}): Promise<Decoded> {
+	const port = await freeUdpPort();
+	const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'gigstage-decode-'));
+	try {
+		await transport.connect({ ip: '127.0.0.1', port });
+		const consumer = await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities, paused: true });
+		const codec = consumer.rtpParameters.codecs[0]!;
+		const pt = codec.payloadType;
+		const name = codec.mimeType.split('/')[1]!;
+		const fmtp = Object.entries(codec.parameters ?? {})
+			.map(([k, v]) => `${k}=${v}`)
+			.join(';');
+		const sdp = [
+			'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=decode', 'c=IN IP4 127.0.0.1', 't=0 0',
+			`m=video ${port} RTP/AVP ${pt}`, `a=rtpmap:${pt} ${name}/${codec.clockRate}`, ...(fmtp ? [`a=fmtp:${pt} ${fmtp}`] : []), 'a=rtcp-mux', 'a=recvonly', ''
+		].join('\n');
+		const sdpFile = path.join(dir, 'consumer.sdp');
+		await writeFile(sdpFile, sdp);
+		const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-protocol_whitelist', 'file,udp,rtp', '-i', sdpFile, '-map', '0:v', '-frames:v', String(frames), '-progress', 'pipe:1', '-f', 'null', '-'], {
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let decoded = 0;
+		let output = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			for (const match of chunk.toString().matchAll(/^frame=(\d+)/gm)) decoded = Math.max(decoded, Number(match[1]));
+		});
+		child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
+		// ffmpeg listens once it has read the SDP; start the flow a moment later.
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		await consumer.resume();
+		const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+		await new Promise((resolve) => child.once('exit', resolve));
+		clearTimeout(timer);
+		return { frames: decoded, codec: codec.mimeType, profileLevelId: (codec.parameters?.['profile-level-id'] as string | undefined) ?? null, output };
+	} finally {
+		transport.close();
+		await rm(dir, { recursive: true, force: true });
+	}
+}
