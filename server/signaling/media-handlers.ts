@@ -83,7 +83,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 			const { user } = await ctx.access.check(socket, gigId, role);
 			if (role === 'host') {
 				const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
-				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted from another tab or device');
+				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted: from another tab, another device or OBS');
 				if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
 			}
 			// Joining again (after a media server restart) starts this peer's media afresh.
