@@ -6,6 +6,7 @@ import type { Participant } from '../../sfu/gig-room.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { Services } from '../../src/lib/server/services.js';
 import type { ShowControl } from '../signaling/show-lifecycle.js';
+import { publicName } from '../../src/lib/server/accounts/accounts.js';
 import { IngestStatuses } from '../../src/lib/server/ingest/ingest-status.js';
 import { checkFfmpeg } from '../../sfu/ingest/ffmpeg-process.js';
 import { GigStream, ingestPeerId } from './gig-stream.js';
@@ -123,7 +124,7 @@ async function admit(
 	if (streams.has(gig.id)) return refusals.alreadyPublishing();
 	const peerId = ingestPeerId(attempt.sessionId);
 	if (!shows.claimHost(gig.id, peerId, undefined).ok) return refusals.studioHost();
-	streams.set(gig.id, { sessionId: attempt.sessionId, stream: null, participant: { id: gig.creatorId, name: creator?.displayName ?? 'Host', role: 'host' } });
+	streams.set(gig.id, { sessionId: attempt.sessionId, stream: null, participant: { id: gig.creatorId, name: creator ? publicName(creator) : 'Host', role: 'host' } });
 	log.info({ gigId: gig.id, peerId }, 'RTMP publish admitted');
 	return null;
 }
