@@ -10,7 +10,7 @@ import type { Gig } from '../../src/lib/server/gigs/gigs.js';
 const site = siteForThisFile({ env: () => ({ RTMP_PORT: '0' }) });
 const publishers: RtmpPublisherProcess[] = [];
 // Screenshots of the credentials page with an encoder connected, to look at (not compared).
-const SHOTS = process.env.SCREENSHOT_DIR;
+const SHOTS = process.env.GIGSTAGE_SCREENSHOTS;
 
 afterEach(async () => {
 	await Promise.all(publishers.splice(0).map((p) => p.stop()));
