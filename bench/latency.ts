@@ -15,7 +15,7 @@ import { launchChromium } from '../tests/support/browser.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
 import { fixtures, type Person } from '../tests/support/fixtures.js';
 import { connectRedis } from '../src/lib/server/store.js';
-import { MARK_CONSUME } from '../src/lib/media/show-player.js';
+import { collectFor, envInt, joinToFirstFrame, NAME_SHIM, percentile, poll, round, startCollector, watchFirstFrame, withTimeout, type ClockRead } from './frame-clock.js';
 
 const SECONDS = envInt('BENCH_SECONDS', 20);
 const JOINS = envInt('BENCH_JOINS', 8);
@@ -25,19 +25,6 @@ const RESULTS = new URL('./results/', import.meta.url);
 // camera the studio asks for. The viewer reads them back at 320x180.
 const FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
 type Frame = typeof FRAME;
-// One presented frame as the viewer saw it: the 32 bits, when (Date.now()), and the layer width.
-type Read = { word: number; at: number; width: number };
-type BenchWindow = { benchCollector?: { collecting: boolean; reads: Read[] }; benchFirstFrame?: number };
-
-// tsx compiles with esbuild's keepNames, which wraps inner functions in __name(); functions we
-// serialize into a page need that helper there too.
-const NAME_SHIM = 'globalThis.__name = (fn) => fn;';
-
-function envInt(name: string, fallback: number): number {
-	const value = Number(process.env[name] ?? fallback);
-	if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-	return value;
-}
 
 /** CRC-8 (poly 0x07) of a 24-bit value: a frame read mid-transition or through artifacts fails it. */
 function check8(value: number): number {
@@ -80,64 +67,6 @@ function fakeCamera(frame: Frame): void {
 	};
 }
 
-/** Runs in the watch page: reads the 32 blocks off every frame the player presents. */
-function startCollector(frame: Frame): void {
-	const video = document.querySelector<HTMLVideoElement>('[data-testid="player"]');
-	if (!video) throw new Error('no [data-testid="player"] video');
-	const canvas = Object.assign(document.createElement('canvas'), { width: frame.readWidth, height: frame.readHeight });
-	const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-	const state = { collecting: false, reads: [] as Read[] };
-	(window as BenchWindow).benchCollector = state;
-	const [w, h] = [frame.readWidth / frame.cols, frame.readHeight / frame.rows];
-	const onFrame = () => {
-		const at = Date.now();
-		ctx.drawImage(video, 0, 0, frame.readWidth, frame.readHeight);
-		const pixels = ctx.getImageData(0, 0, frame.readWidth, frame.readHeight).data;
-		let word = 0;
-		for (let i = 0; i < frame.cols * frame.rows; i++) {
-			const x = Math.floor(((i % frame.cols) + 0.5) * w);
-			const y = Math.floor((Math.floor(i / frame.cols) + 0.5) * h);
-			word = word * 2 + ((pixels[(y * frame.readWidth + x) * 4 + 1] ?? 0) > 127 ? 1 : 0); // green ~ luma
-		}
-		if (state.collecting) state.reads.push({ word, at, width: video.videoWidth });
-		video.requestVideoFrameCallback(onFrame);
-	};
-	video.requestVideoFrameCallback(onFrame);
-}
-
-/** Runs in a joining watch page before its scripts, so the first presented frame cannot be missed. */
-function watchFirstFrame(): void {
-	const timer = setInterval(() => {
-		const video = document.querySelector<HTMLVideoElement>('[data-testid="player"]');
-		if (!video) return;
-		clearInterval(timer);
-		video.requestVideoFrameCallback(() => ((window as BenchWindow).benchFirstFrame ??= performance.now()));
-	}, 5);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withTimeout<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
-	try {
-		return await Promise.race([promise, timeout]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
-
-/** Polls `read` (one bounded page round trip each) until it returns a value. */
-async function poll<T>(what: string, ms: number, read: () => Promise<T | null>): Promise<T> {
-	const deadline = Date.now() + ms;
-	while (Date.now() < deadline) {
-		const value = await withTimeout(what, 5000, read());
-		if (value !== null) return value;
-		await sleep(50);
-	}
-	throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-}
-
 async function openPage(browser: Browser, url: string, person: Person, initScript?: string): Promise<Page> {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
 	await page.context().addCookies([{ name: 'gs_session', value: person.token, url: new URL(url).origin }]);
@@ -162,23 +91,20 @@ async function goLive(browser: Browser, base: string, { gig, creator }: Show): P
 const videoWidth = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player"]')?.videoWidth ?? 0);
 
 /** Watches for warm-up + SECONDS and returns every frame read. */
-async function collectReads(browser: Browser, base: string, show: Show): Promise<Read[]> {
+async function collectReads(browser: Browser, base: string, show: Show): Promise<ClockRead[]> {
 	const viewer = await openPage(browser, `${base}/gigs/${show.gig}/watch`, show.viewer);
 	await poll('the viewer has a picture', 20_000, async () => ((await videoWidth(viewer)) > 0 ? true : null));
 	await poll('the viewer gets the 720p layer', 20_000, async () => ((await videoWidth(viewer)) === FRAME.width ? true : null)).catch(
 		async () => console.warn(`  warning: the viewer stayed at ${await videoWidth(viewer)} px wide; measuring anyway`)
 	);
 	await withTimeout('start the collector', 5000, viewer.evaluate(startCollector, FRAME));
-	await sleep(WARMUP_MS);
-	await withTimeout('start collecting', 5000, viewer.evaluate(() => void ((window as BenchWindow).benchCollector!.collecting = true)));
-	await sleep(SECONDS * 1000);
-	const reads = await withTimeout('fetch the reads', 10_000, viewer.evaluate(() => (window as BenchWindow).benchCollector!.reads));
+	const reads = await collectFor(viewer, WARMUP_MS, SECONDS * 1000);
 	await viewer.close();
 	return reads;
 }
 
 /** Checks each read and turns the good ones into latencies; counts what a sane decoder must not see. */
-function decode(reads: Read[]) {
+function decode(reads: ClockRead[]) {
 	const latencies: number[] = [];
 	let rejected = 0, repeated = 0, backwards = 0, at720p = 0;
 	let previous: number | null = null;
@@ -206,14 +132,7 @@ async function measureJoins(browser: Browser, base: string, show: Show): Promise
 	for (let i = 0; i < JOINS; i++) {
 		const page = await openPage(browser, `${base}/gigs/${show.gig}/watch`, show.viewer, `(${watchFirstFrame})();`);
 		try {
-			const ms = await poll('the joining viewer presents a frame', 20_000, () =>
-				page.evaluate((mark) => {
-					const start = performance.getEntriesByName(mark)[0]?.startTime;
-					const first = (window as BenchWindow).benchFirstFrame;
-					return start !== undefined && first !== undefined ? first - start : null;
-				}, MARK_CONSUME)
-			);
-			times.push(ms);
+			times.push(await joinToFirstFrame(page));
 		} catch (error) {
 			failures.push(error instanceof Error ? error.message : String(error));
 		} finally {
@@ -222,13 +141,6 @@ async function measureJoins(browser: Browser, base: string, show: Show): Promise
 	}
 	return { times, failures };
 }
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], q: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 async function main(): Promise<void> {
 	let server: ServerProcess | undefined;

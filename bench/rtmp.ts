@@ -25,7 +25,7 @@ import { startServerProcess, type ServerProcess } from '../tests/support/process
 import { fixtures, type Person } from '../tests/support/fixtures.js';
 import { publishRtmp, type PublisherOptions, type RtmpPublisherProcess } from '../tests/support/rtmp-publisher.js';
 import { connectRedis } from '../src/lib/server/store.js';
-import { MARK_CONSUME } from '../src/lib/media/show-player.js';
+import { collectFor, envInt, joinToFirstFrame, NAME_SHIM, percentile, poll, round, sleep, startCollector, watchFirstFrame, type ClockRead } from './frame-clock.js';
 
 const SECONDS = envInt('BENCH_SECONDS', 20);
 const JOINS = envInt('BENCH_JOINS', 8);
@@ -39,69 +39,11 @@ const CLOCK_SOURCE = [
 	"geq=lum='st(0,mod(floor(T*1000),16777216));st(1,ld(0)*256+255-mod(ld(0),256));if(mod(floor(ld(1)/pow(2,31-(Y*8+X))),2),235,16)':cb=128:cr=128",
 	'setpts=N/(30*TB)', 'scale=1280:720:flags=neighbor', 'noise=alls=12:allf=t', 'format=yuv420p'
 ].join(',');
-const READ = { width: 320, height: 180, cols: 8, rows: 4 };
+const READ = { readWidth: 320, readHeight: 180, cols: 8, rows: 4 };
 
-type Read = { word: number; at: number };
-type BenchWindow = { benchReads?: { collecting: boolean; reads: Read[] }; benchFirstFrame?: number };
-// tsx's esbuild keepNames wraps functions in __name(); functions serialized into a page need it there.
-const NAME_SHIM = 'globalThis.__name = (fn) => fn;';
-
-function envInt(name: string, fallback: number): number {
-	const value = Number(process.env[name] ?? fallback);
-	if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-	return value;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (ms: number) => Math.round(ms * 10) / 10;
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
 
-async function poll<T>(what: string, ms: number, read: () => Promise<T | null>): Promise<T> {
-	const deadline = Date.now() + ms;
-	while (Date.now() < deadline) {
-		const value = await read().catch(() => null);
-		if (value !== null) return value;
-		await sleep(50);
-	}
-	throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-}
-
-/** Runs in the watch page: reads the 32 blocks off every presented frame. */
-function startCollector(read: typeof READ): void {
-	const video = document.querySelector<HTMLVideoElement>('[data-testid="player"]')!;
-	const canvas = Object.assign(document.createElement('canvas'), { width: read.width, height: read.height });
-	const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-	const state = { collecting: false, reads: [] as Read[] };
-	(window as BenchWindow).benchReads = state;
-	const [w, h] = [read.width / read.cols, read.height / read.rows];
-	const onFrame = () => {
-		const at = Date.now();
-		ctx.drawImage(video, 0, 0, read.width, read.height);
-		const pixels = ctx.getImageData(0, 0, read.width, read.height).data;
-		let word = 0;
-		for (let i = 0; i < read.cols * read.rows; i++) {
-			const x = Math.floor(((i % read.cols) + 0.5) * w);
-			const y = Math.floor((Math.floor(i / read.cols) + 0.5) * h);
-			word = word * 2 + ((pixels[(y * read.width + x) * 4 + 1] ?? 0) > 127 ? 1 : 0);
-		}
-		if (state.collecting) state.reads.push({ word, at });
-		video.requestVideoFrameCallback(onFrame);
-	};
-	video.requestVideoFrameCallback(onFrame);
-}
-
-/** Runs in a joining watch page before its scripts, so the first presented frame cannot be missed. */
-function watchFirstFrame(): void {
-	const timer = setInterval(() => {
-		const video = document.querySelector<HTMLVideoElement>('[data-testid="player"]');
-		if (!video) return;
-		clearInterval(timer);
-		video.requestVideoFrameCallback(() => ((window as BenchWindow).benchFirstFrame ??= performance.now()));
-	}, 5);
-}
-
-function latencies(reads: Read[]): { values: number[]; rejected: number } {
+function latencies(reads: ClockRead[]): { values: number[]; rejected: number } {
 	const values: number[] = [];
 	let rejected = 0;
 	for (const { word, at } of reads) {
@@ -128,10 +70,7 @@ async function measureLatency(browser: Browser, base: string, gig: string, viewe
 	const page = await openWatch(browser, base, gig, viewer);
 	await poll('the viewer has a picture', 20_000, () => hasPicture(page));
 	await page.evaluate(startCollector, READ);
-	await sleep(2000); // warm-up: jitter buffers settle
-	await page.evaluate(() => void ((window as BenchWindow).benchReads!.collecting = true));
-	await sleep(SECONDS * 1000);
-	const reads = await page.evaluate(() => (window as BenchWindow).benchReads!.reads);
+	const reads = await collectFor(page, 2000, SECONDS * 1000);
 	await page.close();
 	return { ...latencies(reads), frames: reads.length };
 }
@@ -141,15 +80,7 @@ async function measureJoins(browser: Browser, base: string, gig: string, viewer:
 	for (let i = 0; i < JOINS; i++) {
 		const page = await openWatch(browser, base, gig, viewer, `(${watchFirstFrame})();`);
 		try {
-			times.push(
-				await poll('the joining viewer presents a frame', 20_000, () =>
-					page.evaluate((mark) => {
-						const start = performance.getEntriesByName(mark)[0]?.startTime;
-						const first = (window as BenchWindow).benchFirstFrame;
-						return start !== undefined && first !== undefined ? first - start : null;
-					}, MARK_CONSUME)
-				)
-			);
+			times.push(await joinToFirstFrame(page));
 		} catch (error) {
 			console.warn(`  join ${i + 1} failed: ${error instanceof Error ? error.message : error}`);
 		} finally {
