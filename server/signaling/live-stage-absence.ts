@@ -32,6 +32,8 @@ export class StageAbsences {
 	private async releaseIfGone(gigId: string, userId: string): Promise<void> {
 		const { namespace, domain, log } = this.ctx;
 		try {
+			// Most people who leave were never on stage: one Redis read spares the question to every node.
+			if ((await domain.chat.stage.stateOf(gigId, userId)) === 'audience') return;
 			// Every node answers: a page open anywhere keeps the place.
 			if ((await namespace.in(personRoom(gigId, userId)).fetchSockets()).length) return;
 			const move = await domain.chat.stage.toAudience(gigId, userId);

@@ -12,7 +12,7 @@ import { publicName } from '../../src/lib/server/accounts/accounts.js';
 import type { MediaAccess } from './media-access.js';
 import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
-import { showControl } from './show-lifecycle.js';
+import type { ShowControl } from './show-lifecycle.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -49,7 +49,7 @@ export async function broadcastShow(ctx: MediaContext, gigId: string): Promise<v
 }
 
 /** The request handlers of one connection, one function per message. */
-export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
+export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowControl): Handlers {
 	const peerId = socket.id;
 	const membership = (): Membership => {
 		const m = socket.data.membership as Membership | undefined;
@@ -74,7 +74,6 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext): Handlers {
 		return hostOnly();
 	};
 	const room = async (): Promise<GigRoom> => ctx.sfu.room((await allowed()).gigId);
-	const show = showControl(ctx);
 
 	return {
 		async join({ gigId, role, sessionKey }): Promise<JoinResult> {

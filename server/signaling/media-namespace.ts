@@ -29,28 +29,29 @@ export function mediaSignaling(io: Server, log: Logger) {
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
 	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): ShowControl {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
+		const show = showControl(ctx);
 		namespace.on('connection', (socket) => {
-			serveRequests(socket, mediaHandlers(socket, ctx), log);
+			serveRequests(socket, mediaHandlers(socket, ctx, show), log);
 			socket.on('disconnect', (reason) => {
 				const membership = socket.data.membership as Membership | undefined;
 				if (!membership) return;
-				void leaveGig(ctx, membership, socket.id, reason);
+				void leaveGig(ctx, show, membership, socket.id, reason);
 			});
 		});
-		return showControl(ctx);
+		return show;
 	}
 
 	return { listener, attach };
 }
 
-async function leaveGig(ctx: MediaContext, { gigId, role }: Membership, peerId: string, reason: string): Promise<void> {
+async function leaveGig(ctx: MediaContext, show: ShowControl, { gigId, role }: Membership, peerId: string, reason: string): Promise<void> {
 	try {
 		await ctx.sfu.leave(gigId, peerId);
 		if (role === 'host' && ctx.shows.isHost(gigId, peerId)) {
 			ctx.log.warn({ gigId, peerId, reason }, 'host disconnected');
-			await showControl(ctx).hostLeft(gigId, peerId);
+			await show.hostLeft(gigId, peerId);
 		} else if (role === 'guest') {
-			await showControl(ctx).changed(gigId); // the guest's tracks left the show
+			await show.changed(gigId); // the guest's tracks left the show
 		}
 		await ctx.sfu.releaseIfEmpty(gigId);
 	} catch (error) {

@@ -3,20 +3,10 @@ import { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { zonedTimeToUtc, utcToZonedTime } from '../../src/lib/server/gigs/zoned-time.js';
 import { formatPrice } from '../../src/lib/server/gigs/gig-input.js';
 import { redisForThisFile } from '../support/redis.js';
+import { gigInput } from '../support/fixtures.js';
 
 const store = redisForThisFile();
 const creator = { id: 'creator-1', role: 'creator' };
-
-const input = (over: Record<string, unknown> = {}) => ({
-	title: 'Friday jazz',
-	category: 'concert',
-	startsAtLocal: '2030-05-01T20:00',
-	timeZone: 'Europe/Berlin',
-	durationMinutes: '90',
-	price: '12.50',
-	currency: 'EUR',
-	...over
-});
 
 describe('gig input', () => {
 	it('turns a wall-clock time in a zone into the right instant, across DST', () => {
@@ -28,7 +18,7 @@ describe('gig input', () => {
 	});
 
 	it('stores prices in minor units and formats them', async () => {
-		const gig = await new Gigs(store.redis).create(creator, input({ price: '12,5' }));
+		const gig = await new Gigs(store.redis).create(creator, gigInput({ price: '12,5' }));
 		expect(gig.priceMinor).toBe(1250);
 		expect(formatPrice(1250, 'EUR')).toBe('€12.50');
 		expect(formatPrice(0, 'EUR')).toBe('Free');
@@ -37,7 +27,7 @@ describe('gig input', () => {
 	it('refuses bad input field by field and stores nothing', async () => {
 		const gigs = new Gigs(store.redis);
 		await expect(
-			gigs.create(creator, input({ title: 'x', category: 'karaoke', startsAtLocal: 'tomorrow', timeZone: 'Mars/Olympus', durationMinutes: '0', price: '-3', capacity: 'lots' }))
+			gigs.create(creator, gigInput({ title: 'x', category: 'karaoke', startsAtLocal: 'tomorrow', timeZone: 'Mars/Olympus', durationMinutes: '0', price: '-3', capacity: 'lots' }))
 		).rejects.toMatchObject({
 			code: 'INVALID_INPUT',
 			fields: {
@@ -59,11 +49,11 @@ describe('gigs', () => {
 		const gigs = new Gigs(store.redis);
 		const now = Date.UTC(2030, 0, 1);
 		const created = [];
-		for (let day = 1; day <= 5; day++) created.push(await gigs.create(creator, input({ title: `Day ${day}`, startsAtLocal: `2030-03-0${day}T20:00` })));
+		for (let day = 1; day <= 5; day++) created.push(await gigs.create(creator, gigInput({ title: `Day ${day}`, startsAtLocal: `2030-03-0${day}T20:00` })));
 		const first = await gigs.upcoming({ limit: 2 }, now);
 		expect(first.gigs.map((g) => g.title)).toEqual(['Day 1', 'Day 2']);
 		// A gig added before the cursor's position does not shift the next page.
-		await gigs.create(creator, input({ title: 'Early bird', startsAtLocal: '2030-02-01T20:00' }));
+		await gigs.create(creator, gigInput({ title: 'Early bird', startsAtLocal: '2030-02-01T20:00' }));
 		const second = await gigs.upcoming({ limit: 2, cursor: first.nextCursor }, now);
 		expect(second.gigs.map((g) => g.title)).toEqual(['Day 3', 'Day 4']);
 		const third = await gigs.upcoming({ limit: 2, cursor: second.nextCursor }, now);
@@ -73,7 +63,7 @@ describe('gigs', () => {
 
 	it('pages through gigs that start at the same moment without repeating or skipping one', async () => {
 		const gigs = new Gigs(store.redis);
-		for (let i = 0; i < 7; i++) await gigs.create(creator, input({ title: `Same time ${i}` }));
+		for (let i = 0; i < 7; i++) await gigs.create(creator, gigInput({ title: `Same time ${i}` }));
 		const seen: string[] = [];
 		let cursor: string | null = null;
 		do {
@@ -87,9 +77,9 @@ describe('gigs', () => {
 
 	it('filters by category and by title', async () => {
 		const gigs = new Gigs(store.redis);
-		await gigs.create(creator, input({ title: 'Morning yoga', category: 'fitness' }));
-		await gigs.create(creator, input({ title: 'Stand-up night', category: 'comedy' }));
-		await gigs.create(creator, input({ title: 'Yoga for runners', category: 'fitness' }));
+		await gigs.create(creator, gigInput({ title: 'Morning yoga', category: 'fitness' }));
+		await gigs.create(creator, gigInput({ title: 'Stand-up night', category: 'comedy' }));
+		await gigs.create(creator, gigInput({ title: 'Yoga for runners', category: 'fitness' }));
 		const now = Date.UTC(2030, 0, 1);
 		expect((await gigs.upcoming({ category: 'comedy' }, now)).gigs.map((g) => g.title)).toEqual(['Stand-up night']);
 		expect((await gigs.upcoming({ q: 'YOGA' }, now)).gigs.map((g) => g.title).sort()).toEqual(['Morning yoga', 'Yoga for runners']);
@@ -99,7 +89,7 @@ describe('gigs', () => {
 
 	it('moves a gig from upcoming to live and off the lists when it ends', async () => {
 		const gigs = new Gigs(store.redis);
-		const gig = await gigs.create(creator, input());
+		const gig = await gigs.create(creator, gigInput());
 		const now = Date.UTC(2030, 0, 1);
 		await gigs.markLive(gig.id, now);
 		expect((await gigs.live()).map((g) => g.id)).toEqual([gig.id]);
@@ -111,19 +101,19 @@ describe('gigs', () => {
 
 	it('lets only its creator edit a gig, and only before it starts', async () => {
 		const gigs = new Gigs(store.redis);
-		const gig = await gigs.create(creator, input());
-		await expect(gigs.update(gig.id, { id: 'someone-else', role: 'creator' }, input({ title: 'Mine now' }))).rejects.toMatchObject({ code: 'FORBIDDEN' });
-		const edited = await gigs.update(gig.id, creator, input({ title: 'Saturday jazz', category: 'talk' }));
+		const gig = await gigs.create(creator, gigInput());
+		await expect(gigs.update(gig.id, { id: 'someone-else', role: 'creator' }, gigInput({ title: 'Mine now' }))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		const edited = await gigs.update(gig.id, creator, gigInput({ title: 'Saturday jazz', category: 'talk' }));
 		expect(edited.title).toBe('Saturday jazz');
 		expect((await gigs.upcoming({ category: 'concert' }, Date.UTC(2030, 0, 1))).gigs).toEqual([]);
 		expect((await gigs.upcoming({ category: 'talk' }, Date.UTC(2030, 0, 1))).gigs.map((g) => g.id)).toEqual([gig.id]);
 		await gigs.markLive(gig.id, Date.now());
-		await expect(gigs.update(gig.id, creator, input())).rejects.toMatchObject({ code: 'GIG_STARTED' });
+		await expect(gigs.update(gig.id, creator, gigInput())).rejects.toMatchObject({ code: 'GIG_STARTED' });
 	});
 
 	it('cancels a gig: off the listings, marked cancelled', async () => {
 		const gigs = new Gigs(store.redis);
-		const gig = await gigs.create(creator, input());
+		const gig = await gigs.create(creator, gigInput());
 		await gigs.cancel(gig.id, creator);
 		expect((await gigs.get(gig.id))?.status).toBe('cancelled');
 		expect((await gigs.upcoming({}, Date.UTC(2030, 0, 1))).gigs).toEqual([]);
@@ -131,7 +121,7 @@ describe('gigs', () => {
 
 	it('rotates the stream key: the old one stops working at once', async () => {
 		const gigs = new Gigs(store.redis);
-		const gig = await gigs.create(creator, input());
+		const gig = await gigs.create(creator, gigInput());
 		const old = await gigs.streamKey(gig.id, creator);
 		expect((await gigs.byStreamKey(old))?.id).toBe(gig.id);
 		const fresh = await gigs.rotateStreamKey(gig.id, creator);
@@ -144,7 +134,7 @@ describe('gigs', () => {
 
 describe('who may create gigs', () => {
 	it('refuses a viewer', async () => {
-		await expect(new Gigs(store.redis).create({ id: 'v', role: 'viewer' }, input())).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		await expect(new Gigs(store.redis).create({ id: 'v', role: 'viewer' }, gigInput())).rejects.toMatchObject({ code: 'FORBIDDEN' });
 		expect(await store.redis.dbsize()).toBe(0);
 	});
 });

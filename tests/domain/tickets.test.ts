@@ -2,26 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { Tickets } from '../../src/lib/server/tickets/tickets.js';
 import { redisForThisFile } from '../support/redis.js';
+import { gigInput } from '../support/fixtures.js';
 
 const store = redisForThisFile();
 
-const gigInput = (over: Record<string, unknown> = {}) => ({
-	title: 'Friday jazz',
-	category: 'concert',
-	startsAtLocal: '2030-05-01T20:00',
-	timeZone: 'Europe/Berlin',
-	durationMinutes: '90',
-	price: '12.50',
-	currency: 'EUR',
-	capacity: '3',
-	...over
-});
+const ticketedGig = (over: Record<string, unknown> = {}) => gigInput({ capacity: '3', ...over });
 
 describe('tickets', () => {
 	it('sells exactly `capacity` tickets to many concurrent buyers', async () => {
 		const gigs = new Gigs(store.redis);
 		const tickets = new Tickets(store.redis);
-		const gig = await gigs.create({ id: 'creator', role: 'creator' }, gigInput({ capacity: '5' }));
+		const gig = await gigs.create({ id: 'creator', role: 'creator' }, ticketedGig({ capacity: '5' }));
 		const buyers = Array.from({ length: 40 }, (_, i) => `buyer-${i}`);
 		const results = await Promise.allSettled(
 			buyers.map(async (userId) => {
@@ -37,7 +28,7 @@ describe('tickets', () => {
 	it('issues one ticket per person, and a retried payment gets the same ticket', async () => {
 		const gigs = new Gigs(store.redis);
 		const tickets = new Tickets(store.redis);
-		const gig = await gigs.create({ id: 'creator', role: 'creator' }, gigInput());
+		const gig = await gigs.create({ id: 'creator', role: 'creator' }, ticketedGig());
 		const checkout = await tickets.startCheckout(gig, 'ann', 'stripe');
 		const first = await tickets.issue(checkout.id, gig.capacity);
 		const retry = await tickets.issue(checkout.id, gig.capacity);
@@ -52,7 +43,7 @@ describe('tickets', () => {
 	it('gives an abandoned checkout’s seat back once its hold expires', async () => {
 		const gigs = new Gigs(store.redis);
 		const tickets = new Tickets(store.redis);
-		const gig = await gigs.create({ id: 'creator', role: 'creator' }, gigInput({ capacity: '1' }));
+		const gig = await gigs.create({ id: 'creator', role: 'creator' }, ticketedGig({ capacity: '1' }));
 		const now = Date.now();
 		await tickets.startCheckout(gig, 'slow', 'dev', now);
 		await expect(tickets.startCheckout(gig, 'fast', 'dev', now + 1000)).rejects.toMatchObject({ code: 'SOLD_OUT' });
@@ -64,7 +55,7 @@ describe('tickets', () => {
 	it('refuses checkouts for a cancelled gig', async () => {
 		const gigs = new Gigs(store.redis);
 		const tickets = new Tickets(store.redis);
-		const gig = await gigs.create({ id: 'creator', role: 'creator' }, gigInput());
+		const gig = await gigs.create({ id: 'creator', role: 'creator' }, ticketedGig());
 		const cancelled = await gigs.cancel(gig.id, { id: 'creator', role: 'creator' });
 		await expect(tickets.startCheckout(cancelled, 'ann', 'dev')).rejects.toMatchObject({ code: 'GIG_CANCELLED' });
 	});

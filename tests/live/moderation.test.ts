@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { liveServerForThisFile } from './single-node.js';
-import { connectClient } from '../support/server.js';
 import type { ChatMessage } from '../../src/lib/live/messages.js';
 
 const live = liveServerForThisFile();
@@ -73,7 +72,7 @@ describe('moderating a gig’s chat', () => {
 		await live.make.ticket(other.gig, viewer);
 		const fan = await live.joined(gig.id, viewer);
 		const elsewhere = await live.joined(other.gig.id, viewer);
-		const media = await connectClient(live.server.url, viewer.cookie);
+		const media = await live.media(viewer.cookie);
 		expect(await media.request('join', { gigId: gig.id, role: 'viewer' })).toHaveProperty('ok');
 		const host = await live.joined(gig.id, creator);
 
@@ -85,10 +84,8 @@ describe('moderating a gig’s chat', () => {
 
 		const again = await live.client(viewer.cookie);
 		expect(await again.request('live:join', { gigId: gig.id })).toMatchObject({ error: { code: 'BANNED' } });
-		const mediaAgain = await connectClient(live.server.url, viewer.cookie);
+		const mediaAgain = await live.media(viewer.cookie);
 		expect(await mediaAgain.request('join', { gigId: gig.id, role: 'viewer' })).toMatchObject({ error: { code: 'BANNED' } });
-		media.close();
-		mediaAgain.close();
 	});
 
 	it('lists the banned for moderators and lifts a ban: the person may come back', async () => {
@@ -106,8 +103,7 @@ describe('moderating a gig’s chat', () => {
 		expect(await host.client.request('mod:unban', { userId: viewer.user.id })).toEqual({ ok: { banned: [] } });
 		expect(await host.client.request('mod:unban', { userId: viewer.user.id })).toMatchObject({ error: { code: 'NOT_BANNED' } });
 		expect(await (await live.client(viewer.cookie)).request('live:join', { gigId: gig.id })).toHaveProperty('ok');
-		const media = await connectClient(live.server.url, viewer.cookie);
+		const media = await live.media(viewer.cookie);
 		expect(await media.request('join', { gigId: gig.id, role: 'viewer' })).toHaveProperty('ok');
-		media.close();
 	});
 });

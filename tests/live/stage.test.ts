@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { liveServerForThisFile } from './single-node.js';
-import { connectClient, type TestClient } from '../support/server.js';
+import type { TestClient } from '../support/server.js';
 import type { Person } from '../support/fixtures.js';
 import { opusParameters, vp8Parameters, waitFor } from '../support/media.js';
 import { MAX_GUESTS, type StageSnapshot } from '../../src/lib/live/messages.js';
@@ -9,16 +9,7 @@ import type { Gig } from '../../src/lib/server/gigs/gigs.js';
 
 // People who close every page of the gig leave the stage after the presence time-to-live.
 const live = liveServerForThisFile({ PRESENCE_TTL_SECONDS: '1' });
-const mediaClients: TestClient[] = [];
-afterEach(() => {
-	for (const c of mediaClients.splice(0)) c.close();
-});
-
-async function media(person: Person): Promise<TestClient> {
-	const c = await connectClient(live.server.url, person.cookie);
-	mediaClients.push(c);
-	return c;
-}
+const media = (person: Person): Promise<TestClient> => live.media(person.cookie);
 
 /** Joins `/media` in `role` and publishes a (silent) camera and microphone; returns the connection. */
 async function publishing(gig: Gig, person: Person, role: 'host' | 'guest') {

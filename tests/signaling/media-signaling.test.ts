@@ -1,19 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, startTestServer, type TestClient, type TestServer } from '../support/server.js';
-import { fixtures, type Person } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { serverForThisFile, type TestClient } from '../support/server.js';
+import type { Person } from '../support/fixtures.js';
 import { vp8Parameters, waitFor } from '../support/media.js';
 import { requests, type ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import type { Gig } from '../../src/lib/server/gigs/gigs.js';
 
-let server: TestServer;
-let make: ReturnType<typeof fixtures>;
-const clients: TestClient[] = [];
+const site = serverForThisFile();
 
-async function client(person?: Person): Promise<TestClient> {
-	const c = await connectClient(server.url, person?.cookie);
-	clients.push(c);
-	return c;
-}
+const client = (person?: Person): Promise<TestClient> => site.media(person?.cookie);
 
 /** The gig's host, joined, with a send transport and one (silent) video track published. */
 async function hostWithTrack(gig: Gig, creator: Person, sessionKey?: string) {
@@ -35,24 +29,16 @@ async function watching(gig: Gig, viewer: Person) {
 	return { c, shows, joined: joined as { ok: { rtpCapabilities: unknown; show: ShowSnapshot } } };
 }
 
-beforeAll(async () => {
-	server = await startTestServer();
-	make = fixtures(server.redis);
-});
-afterEach(() => {
-	for (const c of clients.splice(0)) c.close();
-});
-afterAll(() => server.close());
 
 describe('media signaling', () => {
 	it('answers a join with router capabilities and a waiting show', async () => {
-		const { gig, viewer } = await make.show();
+		const { gig, viewer } = await site.make.show();
 		const { joined } = await watching(gig, viewer);
 		expect(joined).toMatchObject({ ok: { rtpCapabilities: { codecs: expect.any(Array) }, show: { state: 'waiting', tracks: [] } } });
 	});
 
 	it('refuses malformed messages with BAD_REQUEST and keeps serving', async () => {
-		const { gig, viewer } = await make.show();
+		const { gig, viewer } = await site.make.show();
 		const c = await client(viewer);
 		expect(await c.request('join', { gigId: '../../etc', role: 'viewer' })).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('gigId') } });
 		expect(await c.request('join', { gigId: gig.id, role: 'boss' })).toMatchObject({ error: { code: 'BAD_REQUEST' } });
@@ -69,7 +55,7 @@ describe('media signaling', () => {
 	});
 
 	it('refuses oversized messages with PAYLOAD_TOO_LARGE and keeps the connection', async () => {
-		const { gig, viewer } = await make.show();
+		const { gig, viewer } = await site.make.show();
 		const c = await client(viewer);
 		const huge = { gigId: gig.id, role: 'viewer', padding: 'x'.repeat(100_000) };
 		expect(await c.request('join', huge)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
@@ -77,7 +63,7 @@ describe('media signaling', () => {
 	});
 
 	it('drops a connection that sends more than the transport limit, and serves everyone else', async () => {
-		const { gig, viewer } = await make.show();
+		const { gig, viewer } = await site.make.show();
 		const abuser = await client();
 		const bystander = await client(viewer);
 		abuser.socket.emit('join', { padding: 'x'.repeat(2_000_000) }, () => {});
@@ -86,8 +72,8 @@ describe('media signaling', () => {
 	});
 
 	it('refuses out-of-order requests with clear codes', async () => {
-		const { gig, viewer } = await make.show();
-		const other = await make.show();
+		const { gig, viewer } = await site.make.show();
+		const other = await site.make.show();
 		const c = await client(viewer);
 		expect(await c.request('transport:create', { direction: 'recv' })).toMatchObject({ error: { code: 'NOT_JOINED' } });
 		expect(await c.request('show:start', {})).toMatchObject({ error: { code: 'NOT_JOINED' } });
@@ -99,21 +85,21 @@ describe('media signaling', () => {
 	});
 
 	it('refuses going live with nothing published', async () => {
-		const { gig, creator } = await make.show();
+		const { gig, creator } = await site.make.show();
 		const host = await client(creator);
 		await host.request('join', { gigId: gig.id, role: 'host' });
 		expect(await host.request('show:start', {})).toMatchObject({ error: { code: 'NOTHING_TO_SHOW' } });
 	});
 
 	it('refuses a second host tab for a gig that has one', async () => {
-		const { gig, creator } = await make.show();
+		const { gig, creator } = await site.make.show();
 		await hostWithTrack(gig, creator, 'first-tab-key-0123456789');
 		const rival = await client(creator);
 		expect(await rival.request('join', { gigId: gig.id, role: 'host', sessionKey: 'a-different-tab-key' })).toMatchObject({ error: { code: 'GIG_HAS_HOST' } });
 	});
 
 	it('lets the same studio tab take its place back after a reconnect', async () => {
-		const { gig, creator } = await make.show();
+		const { gig, creator } = await site.make.show();
 		const key = 'studio-tab-key-0123456789';
 		const first = await client(creator);
 		await first.request('join', { gigId: gig.id, role: 'host', sessionKey: key });
@@ -124,7 +110,7 @@ describe('media signaling', () => {
 	});
 
 	it('tells viewers when the show goes live, lists its tracks, and when it ends', async () => {
-		const { gig, creator, viewer } = await make.show();
+		const { gig, creator, viewer } = await site.make.show();
 		const { shows } = await watching(gig, viewer);
 		const { host, producerId } = await hostWithTrack(gig, creator);
 		expect(await host.request('show:start', {})).toMatchObject({ ok: { state: 'live', startedAt: expect.any(Number) } });
@@ -132,16 +118,16 @@ describe('media signaling', () => {
 		expect(shows.find((s) => s.state === 'live')!.tracks).toEqual([
 			{ producerId, kind: 'video', source: 'camera', participant: { id: creator.user.id, name: expect.any(String), role: 'host' } }
 		]);
-		expect(await make.gigs.get(gig.id)).toMatchObject({ status: 'live', startedAt: expect.any(Number) });
+		expect(await site.make.gigs.get(gig.id)).toMatchObject({ status: 'live', startedAt: expect.any(Number) });
 
 		expect(await host.request('show:end', {})).toHaveProperty('ok');
 		await waitFor('the viewer sees the show ended', () => shows.at(-1)?.state === 'ended');
 		expect(shows.at(-1)!.tracks).toEqual([]);
-		expect(await make.gigs.get(gig.id)).toMatchObject({ status: 'ended' });
+		expect(await site.make.gigs.get(gig.id)).toMatchObject({ status: 'ended' });
 	});
 
 	it('marks a live show interrupted when the host drops, and live again when they return', async () => {
-		const { gig, creator, viewer } = await make.show();
+		const { gig, creator, viewer } = await site.make.show();
 		const { shows } = await watching(gig, viewer);
 		const { host } = await hostWithTrack(gig, creator);
 		await host.request('show:start', {});
@@ -154,7 +140,7 @@ describe('media signaling', () => {
 	});
 
 	it('lets a ticket holder consume the live show, and never another gig’s producer', async () => {
-		const { gig, creator, viewer } = await make.show();
+		const { gig, creator, viewer } = await site.make.show();
 		const { host, producerId } = await hostWithTrack(gig, creator);
 		await host.request('show:start', {});
 		const { c, joined } = await watching(gig, viewer);
@@ -162,7 +148,7 @@ describe('media signaling', () => {
 		const consumed = await c.request('consume', { transportId: recv.ok.id, producerId, rtpCapabilities: joined.ok.rtpCapabilities });
 		expect(consumed).toMatchObject({ ok: { producerId, kind: 'video', type: 'simple' } });
 
-		const elsewhere = await make.show();
+		const elsewhere = await site.make.show();
 		const outsider = await watching(elsewhere.gig, elsewhere.viewer);
 		const otherRecv = (await outsider.c.request('transport:create', { direction: 'recv' })) as { ok: { id: string } };
 		expect(await outsider.c.request('consume', { transportId: otherRecv.ok.id, producerId, rtpCapabilities: outsider.joined.ok.rtpCapabilities })).toMatchObject({
@@ -171,7 +157,7 @@ describe('media signaling', () => {
 	});
 
 	it('answers a second connect of the same transport with ALREADY_CONNECTED', async () => {
-		const { gig, viewer } = await make.show();
+		const { gig, viewer } = await site.make.show();
 		const { c } = await watching(gig, viewer);
 		const recv = (await c.request('transport:create', { direction: 'recv' })) as { ok: { id: string } };
 		const dtls = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: Array(32).fill('AB').join(':') }] };
@@ -180,7 +166,7 @@ describe('media signaling', () => {
 	});
 
 	it('answers junk sent to every message with a coded error and keeps serving', async () => {
-		const { gig, creator, viewer } = await make.show();
+		const { gig, creator, viewer } = await site.make.show();
 		const c = await client(creator);
 		await c.request('join', { gigId: gig.id, role: 'host' });
 		let deep: unknown = {};

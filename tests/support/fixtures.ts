@@ -6,6 +6,18 @@ import { Tickets } from '../../src/lib/server/tickets/tickets.js';
 export type Person = { user: User; token: string; cookie: string };
 
 let counter = 0;
+
+/** A gig form as a creator fills it in (strings, like the form posts), changed by `over`. */
+export const gigInput = (over: Record<string, unknown> = {}) => ({
+	title: 'Friday jazz',
+	category: 'concert',
+	startsAtLocal: '2030-05-01T20:00',
+	timeZone: 'Europe/Berlin',
+	durationMinutes: '90',
+	price: '12.50',
+	currency: 'EUR',
+	...over
+});
 const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.test`;
 
 /** People, gigs and tickets made straight in Redis through the domain, for tests about other things. */

@@ -3,14 +3,43 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig } from '../../server/config.js';
 import { createServer, type GigstageServer } from '../../server/app.js';
 import { connectRedis } from '../../src/lib/server/store.js';
 import { MEDIA_NAMESPACE, type Ack } from '../../src/lib/signaling/messages.js';
 import { testLog } from './log.js';
+import { fixtures } from './fixtures.js';
 
 export type TestServer = { server: GigstageServer; url: string; redis: Redis; close(): Promise<void> };
+
+export type ServerForThisFile = {
+	server: TestServer;
+	make: ReturnType<typeof fixtures>;
+	/** A `/media` client, logged in when given a session cookie; closed after each test. */
+	media(cookie?: string): Promise<TestClient>;
+};
+
+/** One Gigstage server (in this process) for the test file, with fixtures and `/media` clients. */
+export function serverForThisFile(env: Record<string, string> = {}): ServerForThisFile {
+	const site = {} as ServerForThisFile;
+	const open: TestClient[] = [];
+	beforeAll(async () => {
+		site.server = await startTestServer(undefined, env);
+		site.make = fixtures(site.server.redis);
+	});
+	afterEach(() => {
+		for (const c of open.splice(0)) c.close();
+	});
+	afterAll(() => site.server?.close());
+	site.media = async (cookie) => {
+		const c = await connectClient(site.server.url, cookie);
+		open.push(c);
+		return c;
+	};
+	return site;
+}
 
 const notFound: RequestHandler = (_req, res) => {
 	res.status(404).end();

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import type { AddressInfo } from 'node:net';
 
 /** One request the receiver got, and how it answered. */
@@ -28,6 +29,32 @@ export type WebhookReceiver = {
 	waitFor(what: string, predicate: (received: ReceivedWebhook[]) => boolean, timeoutMs?: number): Promise<ReceivedWebhook[]>;
 	close(): Promise<void>;
 };
+
+/** A receiver for this test file: started before its tests, closed after them. */
+export function webhookReceiverForThisFile(): WebhookReceiver {
+	let current: WebhookReceiver | undefined;
+	beforeAll(async () => {
+		current = await startWebhookReceiver();
+	});
+	afterAll(() => current?.close());
+	const started = (): WebhookReceiver => {
+		if (!current) throw new Error('the webhook receiver starts in beforeAll: use it inside a test');
+		return current;
+	};
+	return {
+		get url() {
+			return started().url;
+		},
+		get received() {
+			return started().received;
+		},
+		failNext: (count, status) => started().failNext(count, status),
+		redirectNext: (count, location) => started().redirectNext(count, location),
+		hangNext: (count) => started().hangNext(count),
+		waitFor: (what, predicate, timeoutMs) => started().waitFor(what, predicate, timeoutMs),
+		close: () => started().close()
+	};
+}
 
 /** A real HTTP endpoint on 127.0.0.1 that records every webhook and answers as told (2xx unless told otherwise). */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {

@@ -1,19 +1,14 @@
 import os from 'node:os';
 import dns from 'node:dns/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/lib/server/webhooks/signature.js';
 import { redisForThisFile } from '../support/redis.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { startWebhookReceiver, webhookReceiverForThisFile } from '../support/webhook-receiver.js';
 import { CREATOR, webhookNodes } from './nodes.js';
 
 const store = redisForThisFile();
 const node = webhookNodes(() => store.redis);
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-	receiver = await startWebhookReceiver();
-});
-afterAll(() => receiver?.close());
+const receiver = webhookReceiverForThisFile();
 
 /** Waits until the creator's latest delivery reaches `status`; the failure shows where it stood. */
 async function deliveryBecomes(webhooks: ReturnType<typeof node>, status: 'delivered' | 'failed', timeoutMs = 10_000) {

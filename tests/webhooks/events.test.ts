@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { Tickets } from '../../src/lib/server/tickets/tickets.js';
 import { Purchases, DEV_CARDS } from '../../src/lib/server/tickets/purchases.js';
@@ -7,17 +7,12 @@ import { verifySignature } from '../../src/lib/server/webhooks/signature.js';
 import { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import { redisForThisFile } from '../support/redis.js';
 import { testLog } from '../support/log.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { webhookReceiverForThisFile } from '../support/webhook-receiver.js';
 import { CREATOR, gigInput, webhookNodes } from './nodes.js';
 
 const store = redisForThisFile();
 const node = webhookNodes(() => store.redis);
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-	receiver = await startWebhookReceiver();
-});
-afterAll(() => receiver?.close());
+const receiver = webhookReceiverForThisFile();
 
 const fan: User = { id: 'fan-1', email: 'fan-secret@example.test', role: 'viewer', displayName: null, wallet: null, createdAt: 0 };
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { Webhooks, type WebhookOptions } from '../../src/lib/server/webhooks/webhooks.js';
 import { testLog } from '../support/log.js';
+import { gigInput as sharedGigInput } from '../support/fixtures.js';
 
 export const CREATOR = { id: 'creator-1', role: 'creator' } as const;
 
@@ -26,13 +27,5 @@ export function webhookNodes(redis: () => Redis) {
 	};
 }
 
-export const gigInput = (over: Record<string, unknown> = {}) => ({
-	title: 'Friday jazz',
-	category: 'concert',
-	startsAtLocal: '2030-05-01T20:00',
-	timeZone: 'Europe/Berlin',
-	durationMinutes: '90',
-	price: '0',
-	currency: 'EUR',
-	...over
-});
+/** A free gig: webhook tests sell tickets without a checkout. */
+export const gigInput = (over: Record<string, unknown> = {}) => sharedGigInput({ price: '0', ...over });

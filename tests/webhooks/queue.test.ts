@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Deliveries, RECENT_DELIVERIES } from '../../src/lib/server/webhooks/deliveries.js';
 import { pingEvent } from '../../src/lib/server/webhooks/events.js';
 import { redisForThisFile } from '../support/redis.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { webhookReceiverForThisFile } from '../support/webhook-receiver.js';
 import { CREATOR, webhookNodes } from './nodes.js';
 
 const store = redisForThisFile();
 const node = webhookNodes(() => store.redis);
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-	receiver = await startWebhookReceiver();
-});
-afterAll(() => receiver?.close());
+const receiver = webhookReceiverForThisFile();
 
 let counter = 0;
 /** Queues pings straight into the queue (the ping button is rate limited). */

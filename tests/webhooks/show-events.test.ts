@@ -3,22 +3,18 @@ import { connectClient, startTestServer, type TestServer } from '../support/serv
 import { fixtures } from '../support/fixtures.js';
 import { vp8Parameters } from '../support/media.js';
 import { testLog } from '../support/log.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { webhookReceiverForThisFile } from '../support/webhook-receiver.js';
 import { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import { verifySignature } from '../../src/lib/server/webhooks/signature.js';
 
 let server: TestServer;
-let receiver: WebhookReceiver;
+const receiver = webhookReceiverForThisFile();
 
 beforeAll(async () => {
-	receiver = await startWebhookReceiver();
 	server = await startTestServer(undefined, { WEBHOOKS_ALLOW_PRIVATE: 'true' });
 });
-afterAll(async () => {
-	await server?.close();
-	await receiver?.close();
-});
+afterAll(() => server?.close());
 
 describe('show events', () => {
 	it('sends gig.live and gig.ended when the host starts and ends the show over signaling', async () => {

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
 import type { Person } from '../support/fixtures.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { webhookReceiverForThisFile } from '../support/webhook-receiver.js';
 import { verifySignature } from '../../src/lib/server/webhooks/signature.js';
 
-let receiver: WebhookReceiver;
-beforeAll(async () => {
-	receiver = await startWebhookReceiver();
-});
-afterAll(() => receiver?.close());
+const receiver = webhookReceiverForThisFile();
 
 // The receiver listens on 127.0.0.1, a private address: allowed here as a self-hoster would.
 const site = siteForThisFile({ browser: false, env: () => ({ WEBHOOKS_ALLOW_PRIVATE: 'true' }) });
