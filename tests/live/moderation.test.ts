@@ -100,6 +100,8 @@ describe('moderating a gig’s chat', () => {
 		const fan = await live.joined(gig.id, bystander);
 		expect(await fan.client.request('mod:unban', { userId: viewer.user.id })).toMatchObject({ error: { code: 'NOT_MODERATOR' } });
 		expect(await fan.client.request('mod:banned', {})).toMatchObject({ error: { code: 'NOT_MODERATOR' } });
+		expect(await host.client.request('mod:unban', { userId: '../../<b>' })).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+		expect(await host.client.request('mod:banned', 'all of them')).toMatchObject({ error: { code: 'BAD_REQUEST' } });
 		expect(await host.client.request('mod:unban', { userId: viewer.user.id })).toEqual({ ok: { banned: [] } });
 		expect(await host.client.request('mod:unban', { userId: viewer.user.id })).toMatchObject({ error: { code: 'NOT_BANNED' } });
 		expect(await (await live.client(viewer.cookie)).request('live:join', { gigId: gig.id })).toHaveProperty('ok');
