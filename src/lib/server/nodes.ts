@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+import { newId } from './ids.js';
+
+/** A server node's id: one per process, never reused, so a restarted node is a new node. */
+export type NodeId = string & { __brand: 'NodeId' };
+
+export const newNodeId = (): NodeId => `node-${newId()}` as NodeId;
+
+/** What other nodes need to know about a node while it is alive. */
+export type NodeCard = { pipeAddress: string };
+
+const key = (nodeId: string) => `gs:node:${nodeId}`;
+/** Lua uses the same key to tell live nodes' records from dead ones'. */
+export const NODE_KEY_PREFIX = 'gs:node:';
+
+/**
+ * The nodes sharing this Redis. Each node keeps its own entry alive with a heartbeat; a node that
+ * dies (or loses Redis) drops out when its entry expires, and everything it announced (tracks,
+ * pipes) is ignored from then on.
+ */
+export class Nodes {
+	private timer: ReturnType<typeof setInterval> | undefined;
+
+	constructor(
+		private readonly redis: Redis,
+		readonly ttlMs: number
+	) {}
+
+	/** Announces `nodeId` now and every third of the time-to-live until `leave`. */
+	async join(nodeId: NodeId, card: NodeCard, onError: (error: unknown) => void): Promise<void> {
+		const beat = () => this.redis.set(key(nodeId), JSON.stringify(card), 'PX', this.ttlMs);
+		await beat();
+		clearInterval(this.timer);
+		this.timer = setInterval(() => beat().catch(onError), Math.max(100, Math.floor(this.ttlMs / 3)));
+		this.timer.unref();
+	}
+
+	async leave(nodeId: NodeId): Promise<void> {
+		clearInterval(this.timer);
+		this.timer = undefined;
+		await this.redis.del(key(nodeId));
+	}
+
+	async card(nodeId: string): Promise<NodeCard | null> {
+		const raw = await this.redis.get(key(nodeId));
+		return raw ? (JSON.parse(raw) as NodeCard) : null;
+	}
+
+	async alive(nodeId: string): Promise<boolean> {
+		return (await this.redis.exists(key(nodeId))) === 1;
+	}
+}
