@@ -1,5 +1,4 @@
 import type { Router } from 'mediasoup/node/lib/Router';
-import type { WebRtcServer } from 'mediasoup/node/lib/WebRtcServer';
 import type { WebRtcTransport } from 'mediasoup/node/lib/WebRtcTransport';
 import type { Producer } from 'mediasoup/node/lib/Producer';
 import type { Consumer } from 'mediasoup/node/lib/Consumer';
@@ -7,6 +6,11 @@ import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport';
 import type { MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParameters';
 import type { Logger } from 'pino';
 import { MediaError } from './errors.js';
+import { GigRouters } from './gig-routers.js';
+import type { Placement, Reservation } from './placement.js';
+import type { WorkerPool } from './worker-pool.js';
+import type { LocalProducer, NodePipes } from './node-pipes.js';
+import { KEY_FRAME_REQUEST_DELAY_MS } from './keyframes.js';
 
 export type PeerId = string;
 export type TransportDirection = 'send' | 'recv';
@@ -35,11 +39,42 @@ export type ConsumerInfo = {
 /** Told about media changes a client did not ask for, so signaling can inform it. */
 export type GigRoomListener = {
 	consumerClosed(peerId: PeerId, consumerId: string, producerId: string): void;
+	/** These peers' transports went with a dead worker: they must join again to get new ones. */
+	mediaLost(gigId: string, peerIds: PeerId[]): void;
+	/** The tracks this node publishes into the gig changed (a producer came or went, whatever the cause). */
+	tracksChanged(gigId: string): void;
+};
+
+/** Where a gig's tracks are published, across nodes (kept in Redis by signaling). */
+export type TrackDirectory = {
+	/** The node publishing `producerId` in `gigId`, or null when no live node does. */
+	originOf(gigId: string, producerId: string): Promise<string | null>;
+	/** How many tracks the gig has now: about what a viewer placed now will consume. */
+	trackCount(gigId: string): Promise<number>;
+};
+
+/** What a room needs from the node's media plane. */
+export type GigRoomDeps = {
+	pool: WorkerPool;
+	placement: Placement;
+	pipes: NodePipes;
+	directory: TrackDirectory;
+	rtpCapabilities: RtpCapabilities;
+	listener: GigRoomListener;
+	log: Logger;
+};
+
+type TransportEntry = {
+	transport: WebRtcTransport;
+	direction: TransportDirection;
+	connectRequested: boolean;
+	router: Router;
+	reservation: Reservation | null;
 };
 
 type Peer = {
 	participant: Participant | null;
-	transports: Map<string, { transport: WebRtcTransport; direction: TransportDirection; connectRequested: boolean }>;
+	transports: Map<string, TransportEntry>;
 	producers: Map<string, Producer>;
 	consumers: Map<string, Consumer>;
 };
@@ -49,28 +84,45 @@ const INITIAL_OUTGOING_BITRATE = 1_500_000;
 // Bounds on what one connection may hold, so no client can exhaust a worker.
 const LIMITS = { transports: 4, producers: 4, consumers: 32 };
 
-/** Owns one gig's mediasoup Router and every peer's transports, producers and consumers in it. */
+/**
+ * One gig's media on this node: its peers (host, guests, viewers) with their transports,
+ * producers and consumers, over the gig's routers here (one per worker, see GigRouters).
+ * Publishers' tracks live in the router their send transport is on; a viewer is placed on a
+ * worker (see Placement) and each track it consumes is piped to its router first, from this
+ * node's publisher or, for a track published on another node, through a pipe from there.
+ */
 export class GigRoom {
 	private readonly peers = new Map<PeerId, Peer>();
+	private readonly routers: GigRouters;
+	/** Producers published on this node, with the router each lives in. */
+	private readonly local = new Map<string, LocalProducer>();
+	private readonly lost = new Set<PeerId>();
+	private closing = false;
 
 	constructor(
 		readonly gigId: string,
-		readonly router: Router,
-		private readonly webRtcServer: WebRtcServer,
-		private readonly listener: GigRoomListener,
-		private readonly log: Logger
-	) {}
+		private readonly deps: GigRoomDeps
+	) {
+		this.routers = new GigRouters(gigId, deps.log);
+	}
 
 	get closed(): boolean {
-		return this.router.closed;
+		return this.closing;
 	}
 
 	get rtpCapabilities(): RtpCapabilities {
-		return this.router.rtpCapabilities;
+		return this.deps.rtpCapabilities;
 	}
 
 	get peerCount(): number {
 		return this.peers.size;
+	}
+
+	/** Peers who only watch (publishers are labelled with their participant). */
+	get viewerCount(): number {
+		let count = 0;
+		for (const peer of this.peers.values()) if (!peer.participant) count++;
+		return count;
 	}
 
 	get consumerCount(): number {
@@ -79,6 +131,17 @@ export class GigRoom {
 		return count;
 	}
 
+	/** The gig's routers on this node (for metrics and tests). */
+	get routerList(): Router[] {
+		return this.routers.routers;
+	}
+
+	/** Pipes between this node's routers of the gig. */
+	get pipeCount(): number {
+		return this.routers.pipeCount;
+	}
+
+	/** Tracks published on this node. */
 	producers(): ProducerInfo[] {
 		const list: ProducerInfo[] = [];
 		for (const [peerId, peer] of this.peers) {
@@ -89,26 +152,45 @@ export class GigRoom {
 		return list;
 	}
 
+	/** A producer published on this node and the router it lives in. */
+	localProducer(producerId: string): LocalProducer | undefined {
+		return this.local.get(producerId);
+	}
+
 	async createTransport(peerId: PeerId, direction: TransportDirection): Promise<TransportInfo> {
 		const peer = this.peer(peerId);
 		if (peer.transports.size >= LIMITS.transports) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.transports} transports per connection`);
-		const transport = await this.router.createWebRtcTransport({
-			webRtcServer: this.webRtcServer,
-			enableUdp: true,
-			enableTcp: true,
-			preferUdp: true,
-			initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
-			appData: { peerId, direction }
-		});
-		peer.transports.set(transport.id, { transport, direction, connectRequested: false });
-		transport.observer.on('close', () => peer.transports.delete(transport.id));
-		this.log.debug({ gigId: this.gigId, peerId, transportId: transport.id, direction }, 'transport created');
-		return {
-			id: transport.id,
-			iceParameters: transport.iceParameters,
-			iceCandidates: transport.iceCandidates,
-			dtlsParameters: transport.dtlsParameters
-		};
+		const { router, worker, reservation } = await this.place(direction);
+		try {
+			const transport = await router.createWebRtcTransport({
+				webRtcServer: worker.webRtcServer,
+				enableUdp: true,
+				enableTcp: true,
+				preferUdp: true,
+				initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
+				appData: { peerId, direction }
+			});
+			peer.transports.set(transport.id, { transport, direction, connectRequested: false, router, reservation });
+			transport.observer.on('close', () => this.transportClosed(peerId, peer, transport.id));
+			this.deps.log.debug({ gigId: this.gigId, peerId, transportId: transport.id, direction, slot: worker.slot }, 'transport created');
+			return {
+				id: transport.id,
+				iceParameters: transport.iceParameters,
+				iceCandidates: transport.iceCandidates,
+				dtlsParameters: transport.dtlsParameters
+			};
+		} catch (error) {
+			reservation?.release();
+			throw error;
+		}
+	}
+
+	/**
+	 * The router a publisher's media goes into (the RTMP bridge opens its PlainTransports there):
+	 * placed like a send transport.
+	 */
+	async publishRouter(): Promise<Router> {
+		return (await this.place('send')).router;
 	}
 
 	async connectTransport(peerId: PeerId, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
@@ -122,21 +204,26 @@ export class GigRoom {
 		const entry = this.transport(peerId, transportId);
 		if (entry.direction !== 'send') throw new MediaError('WRONG_DIRECTION', 'media can only be sent on a send transport');
 		if (this.peer(peerId).producers.size >= LIMITS.producers) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.producers} tracks per connection`);
-		const producer = await entry.transport.produce({ kind, rtpParameters, appData: { source } });
-		return this.adoptProducer(peerId, producer);
+		const producer = await entry.transport.produce({ kind, rtpParameters, keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS, appData: { source } });
+		return this.adoptProducer(peerId, producer, entry.router);
 	}
 
 	/**
 	 * Counts a producer as one of the peer's tracks. `produce` uses it for WebRTC; media that arrives
-	 * another way (the RTMP bridge's PlainTransports on this room's router) joins the room through it.
+	 * another way (the RTMP bridge's PlainTransports in `publishRouter()`) joins the room through it.
 	 * The producer's appData must name its `source`.
 	 */
-	adoptProducer(peerId: PeerId, producer: Producer): ProducerInfo {
+	adoptProducer(peerId: PeerId, producer: Producer, router: Router): ProducerInfo {
 		const peer = this.peer(peerId);
 		const source = producer.appData.source as MediaSource;
 		peer.producers.set(producer.id, producer);
-		producer.observer.on('close', () => peer.producers.delete(producer.id));
-		this.log.info({ gigId: this.gigId, peerId, producerId: producer.id, kind: producer.kind, source }, 'producer created');
+		this.local.set(producer.id, { producer, router });
+		producer.observer.on('close', () => {
+			peer.producers.delete(producer.id);
+			this.local.delete(producer.id);
+			if (!this.closing) this.deps.listener.tracksChanged(this.gigId);
+		});
+		this.deps.log.info({ gigId: this.gigId, peerId, producerId: producer.id, kind: producer.kind, source, slot: router.appData.slot }, 'producer created');
 		return { id: producer.id, kind: producer.kind, source, peerId, participant: peer.participant };
 	}
 
@@ -144,23 +231,30 @@ export class GigRoom {
 		const producer = this.peer(peerId).producers.get(producerId);
 		if (!producer) throw new MediaError('PRODUCER_NOT_FOUND', 'no such producer of yours in this gig');
 		producer.close();
-		this.log.info({ gigId: this.gigId, peerId, producerId }, 'producer closed');
+		this.deps.log.info({ gigId: this.gigId, peerId, producerId }, 'producer closed');
 	}
 
-	/** Creates the consumer paused: the client resumes it once its side is ready, so no keyframe is wasted. */
+	/**
+	 * Creates the consumer paused: the client resumes it once its side is ready, so no keyframe is
+	 * wasted. The track reaches the viewer's router first (piped from where it lives).
+	 */
 	async consume(peerId: PeerId, transportId: string, producerId: string, rtpCapabilities: RtpCapabilities): Promise<ConsumerInfo> {
 		const entry = this.transport(peerId, transportId);
 		if (entry.direction !== 'recv') throw new MediaError('WRONG_DIRECTION', 'media can only be received on a receive transport');
-		if (!this.findProducer(producerId)) throw new MediaError('PRODUCER_NOT_FOUND', 'that producer is not in this gig');
-		if (!this.router.canConsume({ producerId, rtpCapabilities })) {
+		if (this.peer(peerId).consumers.size >= LIMITS.consumers) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.consumers} tracks per connection`);
+		const home = await this.find(producerId, entry.router);
+		await this.routers.feed(home.producer, home.router, entry.router).catch(() => {
+			throw new MediaError('PRODUCER_NOT_FOUND', 'that track ended');
+		});
+		if (!entry.router.canConsume({ producerId, rtpCapabilities })) {
 			throw new MediaError('CANNOT_CONSUME', 'your browser cannot decode this stream');
 		}
-		if (this.peer(peerId).consumers.size >= LIMITS.consumers) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.consumers} tracks per connection`);
 		const consumer = await entry.transport.consume({ producerId, rtpCapabilities, paused: true });
+		entry.reservation?.taken();
 		const peer = this.peer(peerId);
 		peer.consumers.set(consumer.id, consumer);
 		consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
-		consumer.on('producerclose', () => this.listener.consumerClosed(peerId, consumer.id, producerId));
+		consumer.on('producerclose', () => this.deps.listener.consumerClosed(peerId, consumer.id, producerId));
 		return { id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, type: consumer.type };
 	}
 
@@ -190,12 +284,73 @@ export class GigRoom {
 		for (const { transport } of peer.transports.values()) transport.close();
 		// Adopted producers live on transports the room does not own.
 		for (const producer of peer.producers.values()) producer.close();
-		this.log.debug({ gigId: this.gigId, peerId }, 'peer left');
+		this.deps.log.debug({ gigId: this.gigId, peerId }, 'peer left');
 	}
 
 	close(): void {
+		this.closing = true;
 		this.peers.clear();
-		this.router.close();
+		this.routers.close();
+	}
+
+	/** A viewer's router goes on the worker placement picks, holding room for the tracks it will consume. */
+	private async place(direction: TransportDirection) {
+		const { pool, placement, directory } = this.deps;
+		const expected = direction === 'recv' ? Math.max(1, await directory.trackCount(this.gigId).catch(() => 2)) : 0;
+		const worker = placement.choose(await pool.running(), this.routers.slots);
+		// Reserved before any await, so viewers placed at the same moment see each other.
+		const reservation = direction === 'recv' ? placement.reserve(worker, expected) : null;
+		try {
+			return { router: await this.routers.on(worker), worker, reservation };
+		} catch (error) {
+			reservation?.release();
+			throw new MediaError('MEDIA_UNAVAILABLE', `the media server is not ready: ${error instanceof Error ? error.message : error}`);
+		}
+	}
+
+	/** Where a track lives on this node: published here, or imported from the node that publishes it. */
+	private async find(producerId: string, viewerRouter: Router): Promise<LocalProducer> {
+		const local = this.local.get(producerId);
+		if (local) return local;
+		const { directory, pipes } = this.deps;
+		const origin = await directory.originOf(this.gigId, producerId);
+		if (!origin || origin === pipes.nodeId) throw new MediaError('PRODUCER_NOT_FOUND', 'that producer is not in this gig');
+		try {
+			return await pipes.import(this.gigId, producerId, origin, viewerRouter);
+		} catch (error) {
+			this.deps.log.warn({ gigId: this.gigId, producerId, origin, err: String(error) }, 'could not import a track from another node');
+			throw new MediaError('PRODUCER_NOT_FOUND', 'that track is not available now');
+		}
+	}
+
+	private transportClosed(peerId: PeerId, peer: Peer, transportId: string): void {
+		const entry = peer.transports.get(transportId);
+		if (!entry) return;
+		peer.transports.delete(transportId);
+		entry.reservation?.release();
+		if (this.closing) return;
+		if (entry.router.closed) return this.mediaLost(peerId);
+		this.closeIfIdle(entry.router);
+	}
+
+	/** A router that no peer uses and no track lives in costs a worker for nothing. */
+	private closeIfIdle(router: Router): void {
+		for (const peer of this.peers.values()) for (const t of peer.transports.values()) if (t.router === router) return;
+		for (const { router: home } of this.local.values()) if (home === router) return;
+		if (this.deps.pipes.livesIn(router)) return;
+		this.routers.closeRouter(router);
+	}
+
+	/** Collected over one tick: a dead worker closes many transports at once. */
+	private mediaLost(peerId: PeerId): void {
+		if (this.lost.size === 0) {
+			setImmediate(() => {
+				const peers = [...this.lost].filter((p) => this.peers.has(p));
+				this.lost.clear();
+				if (peers.length && !this.closing) this.deps.listener.mediaLost(this.gigId, peers);
+			});
+		}
+		this.lost.add(peerId);
 	}
 
 	private peer(peerId: PeerId): Peer {
@@ -207,7 +362,7 @@ export class GigRoom {
 		return peer;
 	}
 
-	private transport(peerId: PeerId, transportId: string) {
+	private transport(peerId: PeerId, transportId: string): TransportEntry {
 		const entry = this.peers.get(peerId)?.transports.get(transportId);
 		if (!entry) throw new MediaError('TRANSPORT_NOT_FOUND', 'no such transport of yours in this gig');
 		return entry;
@@ -217,13 +372,5 @@ export class GigRoom {
 		const consumer = this.peers.get(peerId)?.consumers.get(consumerId);
 		if (!consumer) throw new MediaError('CONSUMER_NOT_FOUND', 'no such consumer of yours in this gig');
 		return consumer;
-	}
-
-	private findProducer(producerId: string): Producer | undefined {
-		for (const peer of this.peers.values()) {
-			const producer = peer.producers.get(producerId);
-			if (producer) return producer;
-		}
-		return undefined;
 	}
 }

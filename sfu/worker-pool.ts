@@ -9,6 +9,8 @@ export type WorkerPoolOptions = {
 	announcedAddress?: string;
 	/** Worker N listens on basePort + N; 0 lets each worker choose a free port. */
 	basePort: number;
+	/** Ports for PlainTransports and PipeTransports (RTMP bridges, pipes between nodes); mediasoup's own range if unset. */
+	portRange?: { min: number; max: number };
 	logLevel?: 'debug' | 'warn' | 'error' | 'none';
 };
 
@@ -17,9 +19,18 @@ export type PooledWorker = {
 	readonly slot: number;
 	readonly worker: Worker;
 	readonly webRtcServer: WebRtcServer;
-	/** Routers plus transports: a cheap proxy for how much media the worker moves. */
-	load: number;
+	/** What the worker carries now, counted from mediasoup's observer events. */
+	readonly counts: WorkerCounts;
+	/** Consumers promised to viewers placed here whose consume requests are still on their way. */
+	pending: number;
+	/** Share of one core the worker used over the last sample (0-1+). */
+	cpu: number;
 };
+
+export type WorkerCounts = { routers: number; transports: number; producers: number; consumers: number };
+
+// How often each worker's CPU time is read for placement and metrics.
+const CPU_SAMPLE_MS = 2000;
 
 const RESPAWN_DELAYS_MS = [0, 250, 1000, 3000];
 
@@ -31,6 +42,7 @@ export class WorkerPool {
 	private readonly slots: (PooledWorker | undefined)[];
 	private readonly respawning = new Map<number, Promise<PooledWorker>>();
 	private closed = false;
+	private readonly cpuTimer: ReturnType<typeof setInterval>;
 
 	private constructor(
 		private readonly options: WorkerPoolOptions,
@@ -38,6 +50,8 @@ export class WorkerPool {
 		private readonly onWorkerDied: (slot: number) => void
 	) {
 		this.slots = new Array(options.workers).fill(undefined);
+		this.cpuTimer = setInterval(() => void this.sampleCpu(), CPU_SAMPLE_MS);
+		this.cpuTimer.unref();
 	}
 
 	static async start(options: WorkerPoolOptions, log: Logger, onWorkerDied: (slot: number) => void): Promise<WorkerPool> {
@@ -51,18 +65,17 @@ export class WorkerPool {
 		return pool;
 	}
 
-	/** The live worker with the least load; waits for a replacement when every worker is down. */
-	async leastLoaded(): Promise<PooledWorker> {
-		let best: PooledWorker | undefined;
-		for (const w of this.slots) if (w && !w.worker.died && (!best || w.load < best.load)) best = w;
-		if (best) return best;
-		const pending = [...this.respawning.values()];
-		if (pending.length === 0) throw new Error('no mediasoup worker is running');
-		return Promise.any(pending);
-	}
-
 	get workers(): readonly PooledWorker[] {
 		return this.slots.filter((w): w is PooledWorker => w !== undefined);
+	}
+
+	/** The workers running now; waits for a replacement when every worker is down. */
+	async running(): Promise<PooledWorker[]> {
+		const up = this.workers.filter((w) => !w.worker.died);
+		if (up.length) return up;
+		const pending = [...this.respawning.values()];
+		if (pending.length === 0) throw new Error('no mediasoup worker is running');
+		return [await Promise.any(pending)];
 	}
 
 	/** Resolves once the worker in `slot` is up again (immediately if it never died). */
@@ -76,13 +89,15 @@ export class WorkerPool {
 
 	async close(): Promise<void> {
 		this.closed = true;
+		clearInterval(this.cpuTimer);
 		for (const w of this.slots) w?.worker.close();
 		this.slots.fill(undefined);
 	}
 
 	private async spawn(slot: number): Promise<PooledWorker> {
 		const mediasoup = await loadMediasoup();
-		const worker = await mediasoup.createWorker({ logLevel: this.options.logLevel ?? 'warn' });
+		const range = this.options.portRange;
+		const worker = await mediasoup.createWorker({ logLevel: this.options.logLevel ?? 'warn', rtcMinPort: range?.min, rtcMaxPort: range?.max });
 		const port = this.options.basePort === 0 ? undefined : this.options.basePort + slot;
 		const listen = { ip: this.options.listenIp, announcedIp: this.options.announcedAddress, port };
 		let webRtcServer: WebRtcServer;
@@ -97,19 +112,29 @@ export class WorkerPool {
 			worker.close();
 			throw new Error(`mediasoup worker ${slot} could not listen on ${this.options.listenIp}:${port ?? 'any'}: ${String(error)}`);
 		}
-		const pooled: PooledWorker = { slot, worker, webRtcServer, load: 0 };
-		worker.observer.on('newrouter', (router) => {
-			pooled.load++;
-			router.observer.on('close', () => pooled.load--);
-			router.observer.on('newtransport', (transport) => {
-				pooled.load++;
-				transport.observer.on('close', () => pooled.load--);
-			});
-		});
+		const pooled: PooledWorker = { slot, worker, webRtcServer, counts: countObjects(worker), pending: 0, cpu: 0 };
 		worker.on('died', (error) => this.handleDeath(slot, worker, error));
 		this.log.info({ slot, pid: worker.pid, port: port ?? 'auto' }, 'mediasoup worker started');
 		return pooled;
 	}
+
+	/** CPU share of each worker since the last sample, from its own rusage. */
+	private async sampleCpu(): Promise<void> {
+		await Promise.all(
+			this.workers.map(async (w) => {
+				if (w.worker.died || w.worker.closed) return;
+				const usage = await w.worker.getResourceUsage().catch(() => null);
+				if (!usage) return;
+				const at = performance.now();
+				const used = usage.ru_utime + usage.ru_stime;
+				const last = this.lastCpu.get(w);
+				if (last && at > last.at) w.cpu = (used - last.used) / (at - last.at);
+				this.lastCpu.set(w, { used, at });
+			})
+		);
+	}
+
+	private readonly lastCpu = new WeakMap<PooledWorker, { used: number; at: number }>();
 
 	private handleDeath(slot: number, worker: Worker, error: Error): void {
 		this.log.error({ slot, pid: worker.pid, err: error.message }, 'mediasoup worker died; replacing it');
@@ -138,4 +163,22 @@ export class WorkerPool {
 		this.log.fatal({ slot, err: String(lastError) }, 'mediasoup worker could not be replaced');
 		throw lastError ?? new Error('worker pool closed');
 	}
+}
+
+/** Live counts of a worker's routers, transports, producers and consumers. */
+function countObjects(worker: Worker): WorkerCounts {
+	const counts: WorkerCounts = { routers: 0, transports: 0, producers: 0, consumers: 0 };
+	const track = (kind: keyof WorkerCounts, observer: { on(event: 'close', fn: () => void): unknown }) => {
+		counts[kind]++;
+		observer.on('close', () => counts[kind]--);
+	};
+	worker.observer.on('newrouter', (router) => {
+		track('routers', router.observer);
+		router.observer.on('newtransport', (transport) => {
+			track('transports', transport.observer);
+			transport.observer.on('newproducer', (producer) => track('producers', producer.observer));
+			transport.observer.on('newconsumer', (consumer) => track('consumers', consumer.observer));
+		});
+	});
+	return counts;
 }

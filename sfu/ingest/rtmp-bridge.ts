@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport';
 import type { Producer } from 'mediasoup/node/lib/Producer';
 import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters';
+import type { Router } from 'mediasoup/node/lib/Router';
 import type { GigRoom, PeerId } from '../gig-room.js';
+import { KEY_FRAME_REQUEST_DELAY_MS } from '../keyframes.js';
 import { bridgeArgs, PAYLOAD, type BridgeInput, type RtpTarget } from './ffmpeg-args.js';
 import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
 
@@ -40,8 +42,10 @@ export class RtmpBridge {
 	static async start(room: GigRoom, peerId: PeerId, options: BridgeOptions, log: Logger): Promise<RtmpBridge> {
 		const tracks: Track[] = [];
 		try {
-			if (options.video.mode !== 'none') tracks.push(await openTrack(room, peerId, videoParameters(options.video)));
-			if (options.audio) tracks.push(await openTrack(room, peerId, opusParameters()));
+			// Both tracks in one router: the gig's publish router on this node.
+			const router = await room.publishRouter();
+			if (options.video.mode !== 'none') tracks.push(await openTrack(room, router, peerId, videoParameters(options.video)));
+			if (options.audio) tracks.push(await openTrack(room, router, peerId, opusParameters()));
 		} catch (error) {
 			for (const { transport } of tracks) transport.close();
 			throw error;
@@ -72,12 +76,12 @@ export class RtmpBridge {
 	}
 }
 
-async function openTrack(room: GigRoom, peerId: PeerId, rtpParameters: RtpParameters): Promise<Track> {
-	const transport = await room.router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
+async function openTrack(room: GigRoom, router: Router, peerId: PeerId, rtpParameters: RtpParameters): Promise<Track> {
+	const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
 	try {
 		const kind = rtpParameters.codecs[0]!.mimeType.startsWith('audio/') ? 'audio' : 'video';
-		const producer = await transport.produce({ kind, rtpParameters, appData: { source: kind === 'video' ? 'camera' : 'microphone' } });
-		room.adoptProducer(peerId, producer);
+		const producer = await transport.produce({ kind, rtpParameters, keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS, appData: { source: kind === 'video' ? 'camera' : 'microphone' } });
+		room.adoptProducer(peerId, producer, router);
 		return { transport, producer, target: { port: transport.tuple.localPort, ssrc: rtpParameters.encodings![0]!.ssrc! } };
 	} catch (error) {
 		transport.close();

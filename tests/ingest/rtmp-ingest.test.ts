@@ -67,12 +67,12 @@ describe('OBS ingest into the gig’s router', () => {
 			['video', 'camera', 'host']
 		]);
 		const { room, track } = await video(gig);
-		const decoded = await decodeVideo(room.router, track.id);
+		const decoded = await decodeVideo(room.localProducer(track.id)!.router, track.id);
 		expect(decoded.codec).toBe('video/H264');
 		expect(decoded.profileLevelId?.slice(0, 2)).toBe('4d');
 		expect(decoded.frames, `ffmpeg decoded the consumed video:\n${decoded.output}`).toBeGreaterThanOrEqual(20);
 		const audio = room.producers().find((p) => p.kind === 'audio')!;
-		expect(room.router.canConsume({ producerId: audio.id, rtpCapabilities: room.rtpCapabilities })).toBe(true);
+		expect(room.localProducer(audio.id)!.router.canConsume({ producerId: audio.id, rtpCapabilities: room.rtpCapabilities })).toBe(true);
 		await waitFor('the ingest status shows the stream', async () => (await ingestStatus(gig))?.bridge === 'passthrough');
 		const status = (await ingestStatus(gig))!;
 		expect(status).toMatchObject({ video: { codec: 'h264', width: 640, height: 360 }, audio: { codec: 'aac' }, bFrames: false });
@@ -83,7 +83,7 @@ describe('OBS ingest into the gig’s router', () => {
 		const { gig } = await make.show();
 		await publishLive(gig, { profile: 'baseline' });
 		const { room, track } = await video(gig);
-		const decoded = await decodeVideo(room.router, track.id);
+		const decoded = await decodeVideo(room.localProducer(track.id)!.router, track.id);
 		expect(decoded.codec).toBe('video/H264');
 		expect(decoded.profileLevelId?.slice(0, 2)).toBe('42');
 		expect(decoded.frames, decoded.output).toBeGreaterThanOrEqual(20);
@@ -93,7 +93,7 @@ describe('OBS ingest into the gig’s router', () => {
 		const { gig } = await make.show();
 		await publishLive(gig, { profile: 'high' });
 		const { room, track } = await video(gig);
-		const decoded = await decodeVideo(room.router, track.id);
+		const decoded = await decodeVideo(room.localProducer(track.id)!.router, track.id);
 		expect(decoded.codec).toBe('video/VP8');
 		expect(decoded.frames, decoded.output).toBeGreaterThanOrEqual(20);
 		await waitFor('the status says transcode', async () => (await ingestStatus(gig))?.bridge === 'transcode');
@@ -103,7 +103,7 @@ describe('OBS ingest into the gig’s router', () => {
 		const { gig } = await make.show();
 		await publishLive(gig, { profile: 'main', bframes: 2 });
 		const { room, track } = await video(gig);
-		const decoded = await decodeVideo(room.router, track.id);
+		const decoded = await decodeVideo(room.localProducer(track.id)!.router, track.id);
 		expect(decoded.codec).toBe('video/VP8');
 		expect(decoded.frames, decoded.output).toBeGreaterThanOrEqual(20);
 		await waitFor('the status says B-frames and transcode', async () => {
@@ -207,7 +207,7 @@ describe('the show follows the encoder', () => {
 		expect(server.server.ingest.bridgePids().get(gig.id)).not.toBe(pid);
 		expect(await gigStatus(gig)).toBe('live');
 		const { room, track } = await video(gig);
-		expect((await decodeVideo(room.router, track.id, { frames: 10 })).frames).toBeGreaterThanOrEqual(10);
+		expect((await decodeVideo(room.localProducer(track.id)!.router, track.id, { frames: 10 })).frames).toBeGreaterThanOrEqual(10);
 	}, 60_000);
 });
 
