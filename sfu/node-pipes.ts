@@ -164,9 +164,11 @@ export class NodePipes {
 		const request = requests['pipe:open'].parse(payload);
 		const local = this.findLocal(request.gigId, request.producerId);
 		if (!local) throw new Error('PRODUCER_NOT_FOUND: that producer is not published on this node');
+		// Encrypted when the asking node wants it; a node that wants it does not take a plain pipe.
+		if (this.settings.srtp && !request.srtp) throw new Error('this node takes SRTP pipes only (set PIPE_SRTP=true on every node)');
 		const key = `${from}/${request.gigId}/${request.producerId}`;
 		this.exports.get(key)?.transport.close(); // the other node asks again: its earlier pipe is gone
-		const transport = await this.createTransport(local.router, { pipe: 'out', gigId: request.gigId, producerId: request.producerId, node: from });
+		const transport = await this.createTransport(local.router, { pipe: 'out', gigId: request.gigId, producerId: request.producerId, node: from }, request.srtp !== undefined);
 		try {
 			await transport.connect({ ip: await resolve(request.ip), port: request.port, srtpParameters: request.srtp as SrtpParameters | undefined });
 			const consumer = await transport.consume({ producerId: request.producerId });
@@ -222,8 +224,8 @@ export class NodePipes {
 		);
 	}
 
-	private createTransport(router: Router, appData: Record<string, string>): Promise<PipeTransport> {
-		return router.createPipeTransport({ listenIp: this.settings.listenIp, enableRtx: true, enableSrtp: this.settings.srtp, enableSctp: false, appData });
+	private createTransport(router: Router, appData: Record<string, string>, srtp = this.settings.srtp): Promise<PipeTransport> {
+		return router.createPipeTransport({ listenIp: this.settings.listenIp, enableRtx: true, enableSrtp: srtp, enableSctp: false, appData });
 	}
 
 	private async closeDeadNodes(): Promise<void> {
