@@ -2,10 +2,14 @@ import http from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Config } from './config.js';
+import { pipeSettings, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { Sfu } from '../sfu/sfu.js';
 import { Shows } from '../src/lib/server/shows.js';
+import { Nodes, newNodeId } from '../src/lib/server/nodes.js';
+import type { TrackDirectory } from '../sfu/gig-room.js';
+import { RedisNodeChannel } from './cluster/redis-node-channel.js';
+import { createMetrics, metricsRoute, startMetricsListener } from './metrics.js';
 import { connectRedis } from '../src/lib/server/store.js';
 import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
@@ -44,12 +48,21 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	});
 	const domain = createDomain(config, redis, log);
 	provideServices(domain);
+	// This process among the nodes sharing Redis: its host seats, its tracks and its pipes carry this id.
+	const nodeId = newNodeId();
+	const leaseMs = (config.SHOW_LEASE_SECONDS ?? 6) * 1000;
+	const nodes = new Nodes(redis, leaseMs);
+	const shows = new Shows(redis, nodeId, leaseMs);
+	const pipe = pipeSettings(config);
 
 	const app = express();
 	app.disable('x-powered-by');
 	app.get('/healthz', (_req, res) => {
 		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
 	});
+	// Beside the probes; answers once the media plane it reports on is up.
+	let serveMetrics: RequestHandler = (_req, res) => void res.status(503).end();
+	app.get('/metrics', (req, res, next) => serveMetrics(req, res, next));
 	app.use(web);
 
 	const server = http.createServer(app);
@@ -62,27 +75,42 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	io.adapter(createAdapter(pub, sub));
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, domain, log);
+	// Media between nodes: requests over Redis pub/sub, on a subscriber connection of its own.
+	const channelSub = redis.duplicate({ enableAutoPipelining: false });
+	const connections = [pub, sub, channelSub, redis];
+	const channel = await RedisNodeChannel.open(nodeId, redis, channelSub, nodes, log);
+	await nodes.join(nodeId, { pipeAddress: pipe.announcedAddress }, (err) => log.warn({ err }, 'could not renew this node’s heartbeat'));
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
 			listenIp: config.RTC_LISTEN_IP,
 			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
-			basePort: config.RTC_PORT
+			basePort: config.RTC_PORT,
+			portRange: config.PIPE_PORTS,
+			consumersPerWorker: config.CONSUMERS_PER_WORKER,
+			channel,
+			directory: trackDirectory(shows),
+			pipe
 		},
 		signaling.listener,
 		log
 	).catch(async (error) => {
-		for (const connection of [pub, sub, redis]) connection.disconnect();
+		await channel.close();
+		await nodes.leave(nodeId).catch(() => {});
+		for (const connection of connections) connection.disconnect();
 		await embedded?.stop();
 		throw error;
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
-	const seats = new Shows();
-	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const media = signaling.attach(sfu, shows, domain, new MediaAccess(domain));
 	const statuses = new IngestStatuses(redis);
-	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
+	const ingest = await startIngest(config, { domain, statuses, sfu, shows, control: media.show, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
 	domain.webhooks.start();
+	const metrics = createMetrics({ sfu, io, redis, isLive: async (gigId) => (await shows.state(gigId)).state === 'live' });
+	serveMetrics = metricsRoute(metrics, config.METRICS_TOKEN);
+	const metricsListener = config.METRICS_PORT !== undefined ? await startMetricsListener(metrics, config.METRICS_PORT) : null;
+	if (metricsListener) log.info({ metrics: `http://127.0.0.1:${metricsListener.port}/metrics` }, 'metrics served on loopback');
 
 	return {
 		http: server,
@@ -100,12 +128,24 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		async close() {
 			await ingest.close(); // first: its bridges need the SFU, and its statuses Redis
 			await live.close();
+			media.close(); // stops renewing host seats: a host still connected here is interrupted by the lease
+			await metricsListener?.close();
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await sfu.close();
+			await channel.close();
+			await nodes.leave(nodeId).catch(() => {}); // other nodes stop piping to this one at once
 			await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
 			server.closeAllConnections();
-			for (const connection of [pub, sub, redis]) connection.disconnect();
+			for (const connection of connections) connection.disconnect();
 			await embedded?.stop();
 		}
+	};
+}
+
+/** Where the SFU finds tracks published on other nodes: the show's track list in Redis. */
+function trackDirectory(shows: Shows): TrackDirectory {
+	return {
+		originOf: async (gigId, producerId) => (await shows.tracks(gigId)).find((t) => t.producerId === producerId)?.node ?? null,
+		trackCount: async (gigId) => (await shows.tracks(gigId)).length
 	};
 }

@@ -66,7 +66,36 @@ export const configSchema = z.object({
 	/** Seconds a viewer stays counted after their server node stops answering (default 30). */
 	PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number' }).int().min(1, 'PRESENCE_TTL_SECONDS must be at least 1').max(3600).optional(),
 	/** Let creators' webhook URLs point at loopback or private networks (off: only public addresses). */
-	WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'WEBHOOKS_ALLOW_PRIVATE must be true or false' }).optional()
+	WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'WEBHOOKS_ALLOW_PRIVATE must be true or false' }).optional(),
+
+	// Several nodes (README "Running several nodes").
+	/** A worker takes new viewers of a gig it already carries until it has this many consumers (default 500). */
+	CONSUMERS_PER_WORKER: z.coerce.number({ error: 'CONSUMERS_PER_WORKER must be a number' }).int().min(1, 'CONSUMERS_PER_WORKER must be at least 1').max(100_000).optional(),
+	/** How long a node's hold on a host seat lasts unrenewed: a dead node's live show turns interrupted within it (default 6). */
+	SHOW_LEASE_SECONDS: z.coerce.number({ error: 'SHOW_LEASE_SECONDS must be a number' }).int().min(2, 'SHOW_LEASE_SECONDS must be at least 2').max(60, 'SHOW_LEASE_SECONDS must be at most 60').optional(),
+	/** The IP pipes from other nodes arrive at (default RTC_LISTEN_IP). */
+	PIPE_LISTEN_IP: z.union([z.ipv4(), z.ipv6()], { error: 'PIPE_LISTEN_IP must be an IPv4 or IPv6 address' }).optional(),
+	/** The address other nodes send pipes to (default RTC_ANNOUNCED_ADDRESS, else RTC_LISTEN_IP). */
+	PIPE_ANNOUNCED_ADDRESS: z
+		.string()
+		.regex(/^[a-zA-Z0-9.:-]+$/, 'PIPE_ANNOUNCED_ADDRESS must be an IP address or a hostname')
+		.optional(),
+	/** Encrypt media between nodes (SRTP) when the network between them is not trusted. */
+	PIPE_SRTP: z.enum(['true', 'false'], { error: 'PIPE_SRTP must be true or false' }).optional(),
+	/** Ports (`first-last`, UDP) for pipes between nodes and the RTMP bridge's RTP; default mediasoup's 10000-59999. */
+	PIPE_PORTS: z
+		.string()
+		.regex(/^\d{1,5}-\d{1,5}$/, 'PIPE_PORTS must look like 42000-42999')
+		.transform((range, ctx) => {
+			const [min, max] = range.split('-').map(Number) as [number, number];
+			if (min < 1024 || max > 65535 || min > max) ctx.addIssue({ code: 'custom', message: 'PIPE_PORTS must be a range within 1024-65535, low to high' });
+			return { min, max };
+		})
+		.optional(),
+	/** `GET /metrics` on the HTTP port answers only with `Authorization: Bearer <METRICS_TOKEN>`. */
+	METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+	/** Serve `/metrics` without a token on 127.0.0.1:METRICS_PORT (this machine only). */
+	METRICS_PORT: port('METRICS_PORT').optional()
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -95,6 +124,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			`RTC_ANNOUNCED_ADDRESS: required when RTC_LISTEN_IP is ${config.RTC_LISTEN_IP}; set it to the IP or hostname browsers can reach`
 		]);
 	}
+	if (config.PIPE_LISTEN_IP && isWildcard(config.PIPE_LISTEN_IP) && !config.PIPE_ANNOUNCED_ADDRESS && !config.RTC_ANNOUNCED_ADDRESS) {
+		throw new ConfigError([`PIPE_ANNOUNCED_ADDRESS: required when PIPE_LISTEN_IP is ${config.PIPE_LISTEN_IP}; set it to the address other nodes reach this one at`]);
+	}
 	if (Boolean(config.STRIPE_SECRET_KEY) !== Boolean(config.STRIPE_WEBHOOK_SECRET)) {
 		throw new ConfigError(['STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to sell tickets through Stripe, or neither']);
 	}
@@ -104,6 +136,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Whether the simulated card checkout is offered. */
 export function devPaymentsEnabled(config: Config): boolean {
 	return config.DEV_PAYMENTS ? config.DEV_PAYMENTS === 'true' : config.NODE_ENV !== 'production';
+}
+
+/** Where this node's end of a pipe between nodes listens, and the address it gives other nodes. */
+export function pipeSettings(config: Config): { listenIp: string; announcedAddress: string; srtp: boolean } {
+	const listenIp = config.PIPE_LISTEN_IP ?? config.RTC_LISTEN_IP;
+	return { listenIp, announcedAddress: config.PIPE_ANNOUNCED_ADDRESS ?? config.RTC_ANNOUNCED_ADDRESS ?? listenIp, srtp: config.PIPE_SRTP === 'true' };
 }
 
 function isWildcard(ip: string): boolean {

@@ -224,6 +224,7 @@ export class GigRoom {
 			if (!this.closing) this.deps.listener.tracksChanged(this.gigId);
 		});
 		this.deps.log.info({ gigId: this.gigId, peerId, producerId: producer.id, kind: producer.kind, source, slot: router.appData.slot }, 'producer created');
+		this.deps.listener.tracksChanged(this.gigId);
 		return { id: producer.id, kind: producer.kind, source, peerId, participant: peer.participant };
 	}
 

@@ -182,10 +182,11 @@ export class GigStream {
 		const { sfu, shows, control, statuses } = this.deps;
 		try {
 			await this.bridge?.stop();
-			(await sfu.existingRoom(this.gigId))?.closePeer(this.peerId);
+			sfu.existingRoom(this.gigId)?.closePeer(this.peerId);
 			if (this.startedShow && !this.shuttingDown) await control.end(this.gigId);
-			shows.hostLeft(this.gigId, this.peerId);
-			await sfu.releaseIfEmpty(this.gigId);
+			await control.changed(this.gigId); // the stream's tracks left this node
+			await shows.hostLeft(this.gigId, this.peerId);
+			sfu.releaseIfEmpty(this.gigId);
 			await statuses.clear(this.gigId);
 			log.info({ ended: this.startedShow && !this.shuttingDown }, 'RTMP publisher gone');
 		} catch (err) {

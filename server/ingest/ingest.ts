@@ -120,11 +120,16 @@ async function admit(
 	if (!gig) return refusals.unknownKey();
 	if (gig.status === 'cancelled') return refusals.cancelled();
 	const creator = await domain.accounts.user(gig.creatorId);
-	// From here on synchronous: two publishers checked at once cannot both take the gig.
+	// Reserved before the seat is claimed: two publishers checked at once cannot both take the gig.
 	if (streams.has(gig.id)) return refusals.alreadyPublishing();
+	const reservation: Reservation = { sessionId: attempt.sessionId, stream: null, participant: { id: gig.creatorId, name: creator ? publicName(creator) : 'Host', role: 'host' } };
+	streams.set(gig.id, reservation);
 	const peerId = ingestPeerId(attempt.sessionId);
-	if (!shows.claimHost(gig.id, peerId, undefined).ok) return refusals.studioHost();
-	streams.set(gig.id, { sessionId: attempt.sessionId, stream: null, participant: { id: gig.creatorId, name: creator ? publicName(creator) : 'Host', role: 'host' } });
+	const claim = await shows.claimHost(gig.id, peerId, undefined).catch(() => ({ ok: false }) as const);
+	if (!claim.ok) {
+		if (streams.get(gig.id) === reservation) streams.delete(gig.id);
+		return refusals.studioHost();
+	}
 	log.info({ gigId: gig.id, peerId }, 'RTMP publish admitted');
 	return null;
 }

@@ -33,19 +33,17 @@ const GUEST_SOURCES = new Set(['camera', 'microphone']);
 
 export const gigChannel = (gigId: string) => `gig:${gigId}`;
 
-/** What viewers of a gig should see now; tracks are listed only while the show is live. */
+/** What viewers of a gig should see now, the same on every node; tracks are listed only while the show is live. */
 export async function showSnapshot(ctx: MediaContext, gigId: string): Promise<ShowSnapshot> {
-	let { state, startedAt } = ctx.shows.state(gigId);
-	// This node has not seen the show (it restarted, or another node hosted it): the gig knows it ended.
+	let { state, startedAt, version, tracks } = await ctx.shows.snapshot(gigId);
+	// The show's record is gone (it ended more than a day ago): the gig knows it ended.
 	if (state === 'waiting' && (await ctx.gigs.get(gigId))?.status === 'ended') state = 'ended';
-	const room = state === 'live' ? await ctx.sfu.existingRoom(gigId) : undefined;
-	const tracks = (room?.producers() ?? []).flatMap(({ id, kind, source, participant }) => (participant ? [{ producerId: id, kind, source, participant }] : []));
-	return { state, startedAt, tracks };
+	return { state, startedAt, version, tracks: tracks.map(({ node: _node, ...track }) => track) };
 }
 
-/** Media is served by the node that hosts the gig's router, so its news stays on this node. */
+/** Every node's viewers of the gig get the snapshot (the adapter carries it): tracks are piped to any node. */
 export async function broadcastShow(ctx: MediaContext, gigId: string): Promise<void> {
-	ctx.namespace.local.to(gigChannel(gigId)).emit('show', await showSnapshot(ctx, gigId));
+	ctx.namespace.to(gigChannel(gigId)).emit('show', await showSnapshot(ctx, gigId));
 }
 
 /** The request handlers of one connection, one function per message. */
@@ -64,7 +62,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 	};
 	const hostOnly = async (): Promise<Membership> => {
 		const m = await allowed();
-		if (m.role !== 'host' || !ctx.shows.isHost(m.gigId, peerId)) throw new SignalingError('NOT_HOST', 'only the gig’s host can do this');
+		if (m.role !== 'host' || !(await ctx.shows.isHost(m.gigId, peerId))) throw new SignalingError('NOT_HOST', 'only the gig’s host can do this');
 		return m;
 	};
 	/** The host, or a guest on stage: whoever may send media into the gig. */
@@ -81,7 +79,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			if (current && current.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in gig "${current.gigId}"`);
 			const { user } = await ctx.access.check(socket, gigId, role);
 			if (role === 'host') {
-				const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
+				const claim = await ctx.shows.claimHost(gigId, peerId, sessionKey);
 				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted: from another tab, another device or OBS');
 				if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
 			}
@@ -89,7 +87,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			await ctx.sfu.leave(gigId, peerId);
 			socket.data.membership = { gigId, role } satisfies Membership;
 			await socket.join(gigChannel(gigId));
-			const gigRoom = await ctx.sfu.room(gigId);
+			const gigRoom = ctx.sfu.room(gigId);
 			gigRoom.addPeer(peerId, role === 'viewer' ? null : { id: user.id, name: publicName(user), role });
 			ctx.log.info({ gigId, peerId, role }, 'joined gig');
 			return { rtpCapabilities: gigRoom.rtpCapabilities, show: await showSnapshot(ctx, gigId) };
@@ -122,8 +120,7 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			const { gigId } = await hostOnly();
 			const tracks = (await ctx.sfu.room(gigId)).producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
-			await show.start(gigId);
-			return ctx.shows.state(gigId);
+			return show.start(gigId);
 		},
 
 		async 'show:end'() {
@@ -147,14 +144,20 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 	};
 }
 
-/** The same host reconnected on a new socket: retire the old one so it cannot fight the new one. */
+/**
+ * The same host reconnected on a new socket, maybe on another node: retire the old one (wherever
+ * it is: socket ids are rooms the adapter spans) so it cannot fight the new one.
+ */
 function replaceHost(ctx: MediaContext, gigId: string, oldPeerId: string): void {
 	const old = ctx.namespace.sockets.get(oldPeerId);
 	ctx.log.info({ gigId, oldPeerId }, 'host replaced by a newer connection');
-	void ctx.sfu.leave(gigId, oldPeerId);
+	ctx.sfu.leave(gigId, oldPeerId);
 	if (old) {
 		old.data.membership = undefined;
 		old.emit('host:replaced');
 		old.disconnect(true);
+		return;
 	}
+	ctx.namespace.to(oldPeerId).emit('host:replaced');
+	ctx.namespace.in(oldPeerId).disconnectSockets(true);
 }

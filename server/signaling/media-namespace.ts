@@ -5,9 +5,10 @@ import type { Shows } from '../../src/lib/server/shows.js';
 import type { MediaAccess } from './media-access.js';
 import type { Services } from '../../src/lib/server/services.js';
 import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
-import { gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
+import { mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
 import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
+import { keepShowLeases } from './show-leases.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -16,29 +17,35 @@ import { showControl, type ShowControl } from './show-lifecycle.js';
 export function mediaSignaling(io: Server, log: Logger) {
 	const namespace = io.of(MEDIA_NAMESPACE);
 
+	let show: ShowControl | undefined;
 	const listener: SfuListener = {
 		consumerClosed(peerId, consumerId, producerId) {
 			namespace.sockets.get(peerId)?.emit('consumer:closed', { consumerId, producerId });
 		},
-		gigRestarted(gigId) {
-			log.warn({ gigId }, 'gig media restarted; asking its clients to rejoin');
-			namespace.local.to(gigChannel(gigId)).emit('gig:restart');
+		mediaLost(gigId, peerIds) {
+			log.warn({ gigId, peers: peerIds.length }, 'media lost with a worker; asking those clients to rejoin');
+			for (const peerId of peerIds) namespace.sockets.get(peerId)?.emit('gig:restart');
+		},
+		tracksChanged(gigId) {
+			show?.changed(gigId).catch((err: unknown) => log.warn({ gigId, err }, 'could not publish the gig’s tracks'));
 		}
 	};
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
-	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): ShowControl {
+	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): { show: ShowControl; close(): void } {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
-		const show = showControl(ctx);
+		show = showControl(ctx);
+		const control = show;
+		const leases = keepShowLeases(ctx);
 		namespace.on('connection', (socket) => {
-			serveRequests(socket, mediaHandlers(socket, ctx, show), log);
+			serveRequests(socket, mediaHandlers(socket, ctx, control), log);
 			socket.on('disconnect', (reason) => {
 				const membership = socket.data.membership as Membership | undefined;
 				if (!membership) return;
-				void leaveGig(ctx, show, membership, socket.id, reason);
+				void leaveGig(ctx, control, membership, socket.id, reason);
 			});
 		});
-		return show;
+		return { show: control, close: () => leases.stop() };
 	}
 
 	return { listener, attach };
@@ -46,14 +53,15 @@ export function mediaSignaling(io: Server, log: Logger) {
 
 async function leaveGig(ctx: MediaContext, show: ShowControl, { gigId, role }: Membership, peerId: string, reason: string): Promise<void> {
 	try {
-		await ctx.sfu.leave(gigId, peerId);
-		if (role === 'host' && ctx.shows.isHost(gigId, peerId)) {
-			ctx.log.warn({ gigId, peerId, reason }, 'host disconnected');
-			await show.hostLeft(gigId, peerId);
+		ctx.sfu.leave(gigId, peerId);
+		if (role === 'host') {
+			await show.changed(gigId); // the host's tracks left this node
+			await show.hostLeft(gigId, peerId); // interrupted, if it still held the seat
+			ctx.log.info({ gigId, peerId, reason }, 'host connection closed');
 		} else if (role === 'guest') {
 			await show.changed(gigId); // the guest's tracks left the show
 		}
-		await ctx.sfu.releaseIfEmpty(gigId);
+		ctx.sfu.releaseIfEmpty(gigId);
 	} catch (error) {
 		ctx.log.error({ gigId, peerId, err: error }, 'cleanup after disconnect failed');
 	}

@@ -42,13 +42,14 @@ describe('worker death', () => {
 		await packetsArrive(originSink, 'video flows on the origin worker');
 		const edgeSlot = edge.appData.slot as number;
 		const deadPid = sfu.workers.find((w) => w.slot === edgeSlot)!.worker.pid;
+		const changesBefore = tracksChanged.length;
 
 		process.kill(deadPid, 'SIGKILL');
 
 		await waitFor('the edge viewer is told to rejoin', () => lostPeers('edge-death').includes('far'));
 		expect(lostPeers('edge-death'), 'the viewer on the origin worker is left alone').not.toContain('near');
 		await packetsArrive(originSink, 'video keeps flowing on the origin worker');
-		expect(tracksChanged, 'the host’s tracks did not change').not.toContain('edge-death');
+		expect(tracksChanged.slice(changesBefore), 'the host’s tracks did not change').not.toContain('edge-death');
 		await waitFor('the worker is replaced', () => sfu.workers.some((w) => w.slot === edgeSlot && w.worker.pid !== deadPid && !w.worker.died));
 
 		// The viewer rejoins (as its player does): a new transport, fed again, media flows.
@@ -68,11 +69,12 @@ describe('worker death', () => {
 		await room.produce('host', send.id, 'audio', { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] }, 'microphone');
 		const slot = room.routerList[0]!.appData.slot as number;
 		const pid = sfu.workers.find((w) => w.slot === slot)!.worker.pid;
+		const changesBefore = tracksChanged.length;
 
 		process.kill(pid, 'SIGKILL');
 
 		await waitFor('the host is told to rejoin', () => lostPeers('origin-death').includes('host'));
-		await waitFor('the tracks are reported changed', () => tracksChanged.includes('origin-death'));
+		await waitFor('the tracks are reported changed', () => tracksChanged.slice(changesBefore).includes('origin-death'));
 		expect(room.producers()).toEqual([]);
 		await waitFor('the worker is replaced', () => sfu.workers.some((w) => w.slot === slot && w.worker.pid !== pid && !w.worker.died));
 		room.closePeer('host');

@@ -48,11 +48,17 @@ export class ShowPlayer {
 		socket.on('disconnect', () => !this.closed && this.events.connection('reconnecting', 'connection lost'));
 		socket.on('gig:restart', () => void this.join());
 		socket.on('show', (snapshot) => {
+			// Server nodes send their news independently: an older snapshot may arrive after a newer one.
+			if (this.latest && snapshot.version < this.latest.version) return;
 			this.latest = snapshot;
 			this.events.show(snapshot);
 			this.sync();
 		});
-		socket.on('consumer:closed', ({ producerId }) => this.drop(producerId));
+		socket.on('consumer:closed', ({ producerId }) => {
+			this.drop(producerId);
+			// A track still listed lost only its way here (a media worker died): consume it again.
+			this.sync();
+		});
 		this.events.connection('connecting');
 	}
 

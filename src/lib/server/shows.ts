@@ -105,11 +105,29 @@ return h[2]
 `;
 
 // KEYS: show, leases. A live show whose host's lease lapsed reads as interrupted even before the sweep.
-const STATUS = `${NOW}
+const READ_STATE = `${NOW}
 local h = redis.call('HMGET', KEYS[1], 'state', 'startedAt', 'hostPeer', 'leaseUntil')
 local state = h[1] or 'waiting'
 if state == 'live' and (not h[3] or tonumber(h[4] or '0') <= now) then state = 'interrupted' end
+`;
+const STATUS = `${READ_STATE}
 return {state, h[2] or ''}
+`;
+
+// KEYS: show, tracks. State, start and version of the show, and (while live) every live node's
+// tracks, read at one instant.
+const SNAPSHOT = `${READ_STATE}
+local tracks = {}
+if state == 'live' then
+  local live = {}
+  local all = redis.call('HGETALL', KEYS[2])
+  for i = 1, #all, 2 do
+    local node = cjson.decode(all[i + 1]).node
+    if live[node] == nil then live[node] = redis.call('EXISTS', '${NODE_KEY_PREFIX}' .. node) == 1 end
+    if live[node] then table.insert(tracks, all[i + 1]) end
+  end
+end
+return {state, h[2] or '', redis.call('HGET', KEYS[1], 'version') or '0', tracks}
 `;
 
 // KEYS: show. ARGV: peer. 1 while the peer holds the seat under a running lease.
@@ -119,9 +137,10 @@ if h[1] == ARGV[1] and tonumber(h[2] or '0') > now then return 1 end
 return 0
 `;
 
-// KEYS: tracks. ARGV: node, keepMs, then the node's tracks as JSON. Replaces what this node
-// published before; other nodes' tracks stay.
+// KEYS: tracks, show. ARGV: node, keepMs, then the node's tracks as JSON. Replaces what this node
+// published before; other nodes' tracks stay. Bumps the show's version: viewers keep the newest.
 const PUBLISH_TRACKS = `
+redis.call('HINCRBY', KEYS[2], 'version', 1)
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   if cjson.decode(all[i + 1]).node == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) end
@@ -216,7 +235,16 @@ export class Shows {
 	/** Replaces the tracks this node publishes into the gig. */
 	async publishTracks(gigId: string, tracks: PublishedTrack[]): Promise<void> {
 		const records = tracks.map((t) => JSON.stringify({ ...t, node: this.nodeId } satisfies ShowTrack));
-		await this.redis.eval(PUBLISH_TRACKS, 1, key.tracks(gigId), this.nodeId, KEEP_MS, ...records);
+		await this.redis.eval(PUBLISH_TRACKS, 2, key.tracks(gigId), key.show(gigId), this.nodeId, KEEP_MS, ...records);
+	}
+
+	/**
+	 * What viewers see, read at one instant: state, start, a version that grows with every change
+	 * (so a page keeps the newest whichever node's message arrives last) and, while live, the tracks.
+	 */
+	async snapshot(gigId: string): Promise<ShowStatus & { version: number; tracks: ShowTrack[] }> {
+		const [state, startedAt, version, tracks] = (await this.redis.eval(SNAPSHOT, 2, key.show(gigId), key.tracks(gigId))) as [ShowState, string, string, string[]];
+		return { state, startedAt: startedAt ? Number(startedAt) : null, version: Number(version), tracks: tracks.map((t) => JSON.parse(t) as ShowTrack) };
 	}
 
 	/** Every live node's tracks in the gig. */

@@ -104,6 +104,8 @@ export type ShowSnapshot = {
 	state: ShowState;
 	startedAt: number | null;
 	tracks: PublishedTrack[];
+	/** Grows with every change of the show: of two snapshots (from two server nodes), keep the higher. */
+	version: number;
 };
 
 export type JoinResult = { rtpCapabilities: unknown; show: ShowSnapshot };
