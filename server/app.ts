@@ -26,6 +26,8 @@ export type GigstageServer = {
 	sfu: Sfu;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
+	/** The loopback-only metrics listener (METRICS_PORT), if any: its address and port. */
+	metricsListener: { host: string; port: number } | null;
 	/** Resolves with the bound port once listening. */
 	listen(): Promise<number>;
 	close(): Promise<void>;
@@ -117,6 +119,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		io,
 		sfu,
 		ingest,
+		metricsListener: metricsListener && { host: metricsListener.host, port: metricsListener.port },
 		listen: () =>
 			new Promise((resolve, reject) => {
 				server.once('error', reject);

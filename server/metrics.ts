@@ -87,7 +87,7 @@ export function metricsRoute(registry: Registry, token: string | undefined): Req
 }
 
 /** A listener on 127.0.0.1 that serves only `GET /metrics`, without a token: reachable from this machine alone. */
-export async function startMetricsListener(registry: Registry, port: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsListener(registry: Registry, port: number): Promise<{ host: string; port: number; close(): Promise<void> }> {
 	const server = http.createServer((req, res) => {
 		if (req.method !== 'GET' || req.url !== '/metrics') {
 			res.writeHead(404).end();
@@ -99,8 +99,10 @@ export async function startMetricsListener(registry: Registry, port: number): Pr
 		server.once('error', reject);
 		server.listen(port, '127.0.0.1', resolve);
 	});
+	const bound = server.address() as AddressInfo;
 	return {
-		port: (server.address() as AddressInfo).port,
+		host: bound.address,
+		port: bound.port,
 		close: () => new Promise((resolve) => server.close(() => resolve()))
 	};
 }
