@@ -39,6 +39,7 @@ export function createMetrics({ sfu, io, redis, isLive }: MetricsSources): Regis
 		gauge(`gigstage_worker_${name}`, help, ['worker'], (g) => {
 			for (const w of sfu.counts().workers) g.set({ worker: String(w.slot) }, read(w));
 		});
+	workerGauge('pid', 'Process id of each mediasoup worker (it changes when a dead worker is replaced).', (w) => w.pid);
 	workerGauge('cpu_ratio', 'Share of one core each mediasoup worker used over the last 2 s.', (w) => w.cpu);
 	workerGauge('routers', 'Routers on each mediasoup worker.', (w) => w.routers);
 	workerGauge('transports', 'Transports (WebRTC, plain, pipe) on each mediasoup worker.', (w) => w.transports);
