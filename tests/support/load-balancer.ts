@@ -1,6 +1,13 @@
 import net from 'node:net';
 
-export type LoadBalancer = { url: string; close(): Promise<void> };
+export type LoadBalancer = {
+	url: string;
+	/** Refuses new connections (open ones stay), as a network outage on the client's side would. */
+	refuse(): void;
+	/** Takes new connections again. */
+	accept(): void;
+	close(): Promise<void>;
+};
 
 /**
  * A loopback TCP load balancer in front of several Gigstage nodes, without sticky sessions: each
@@ -15,8 +22,10 @@ export async function startLoadBalancer(backendPorts: number[]): Promise<LoadBal
 		socket.on('close', () => open.delete(socket));
 		socket.on('error', () => {});
 	};
+	let refusing = false;
 	const proxy = net.createServer((client) => {
 		track(client);
+		if (refusing) return void client.destroy();
 		client.pause();
 		const tryBackend = (i: number) => {
 			if (i >= backendPorts.length || client.destroyed) return void client.destroy();
@@ -35,6 +44,8 @@ export async function startLoadBalancer(backendPorts: number[]): Promise<LoadBal
 	await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 	return {
 		url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+		refuse: () => void (refusing = true),
+		accept: () => void (refusing = false),
 		close: () =>
 			new Promise((resolve) => {
 				for (const s of open) s.destroy();

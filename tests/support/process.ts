@@ -13,6 +13,8 @@ export type ServerProcess = {
 	/** Its data directory; its embedded Redis listens on `<dataDir>/redis/redis.sock`. */
 	dataDir: string;
 	stop(): Promise<void>;
+	/** SIGKILL: the process vanishes without a word, as after a crash or a power cut (its data directory stays until `stop`). */
+	kill(): Promise<void>;
 };
 
 /**
@@ -58,18 +60,19 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
 		stop: async () => {
 			await stop(child);
 			rmSync(dataDir, { recursive: true, force: true });
-		}
+		},
+		kill: () => stop(child, 'SIGKILL')
 	};
 }
 
-function stop(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null) return Promise.resolve();
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
 	return new Promise((resolve) => {
 		const force = setTimeout(() => child.kill('SIGKILL'), 5000);
 		child.once('exit', () => {
 			clearTimeout(force);
 			resolve();
 		});
-		child.kill('SIGTERM');
+		child.kill(signal);
 	});
 }
