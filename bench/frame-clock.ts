@@ -4,8 +4,9 @@
  * small helpers. The page-side functions (`startCollector`, `watchFirstFrame`) are serialized
  * into the page, so they use nothing from outside themselves.
  */
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { MARK_CONSUME } from '../src/lib/media/show-player.js';
+import type { Person } from '../tests/support/fixtures.js';
 
 /** Where and how finely the viewer samples the blocks. */
 export type ReadGrid = { readWidth: number; readHeight: number; cols: number; rows: number };
@@ -21,6 +22,73 @@ export function envInt(name: string, fallback: number): number {
 	const value = Number(process.env[name] ?? fallback);
 	if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
 	return value;
+}
+
+// 8x4 blocks of 160x180 px: 24 bits of Date.now() then 8 CRC bits, redrawn at 30 fps like the
+// camera the studio asks for. The viewer reads them back at 320x180.
+export const FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
+export type Frame = typeof FRAME;
+
+/** CRC-8 (poly 0x07) of a 24-bit value: a frame read mid-transition or through artifacts fails it. */
+export function check8(value: number): number {
+	let crc = 0;
+	for (let bit = 23; bit >= 0; bit--) {
+		const top = ((crc >> 7) ^ (value >> bit)) & 1;
+		crc = ((crc << 1) & 0xff) ^ (top ? 0x07 : 0);
+	}
+	return crc;
+}
+
+/** Runs in the studio before its scripts: video requests get the clock canvas, audio the fake mic. */
+export function fakeCamera(frame: Frame): void {
+	const devices = navigator.mediaDevices;
+	const original = devices.getUserMedia.bind(devices);
+	devices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+		if (!constraints?.video) return original(constraints);
+		const canvas = Object.assign(document.createElement('canvas'), { width: frame.width, height: frame.height });
+		const ctx = canvas.getContext('2d')!;
+		const stream = canvas.captureStream(0); // frames only on requestFrame(): one per timestamp drawn
+		const track = stream.getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
+		const [w, h] = [frame.width / frame.cols, frame.height / frame.rows];
+		const draw = () => {
+			const value = Date.now() % 0x1000000;
+			const word = value * 256 + check8(value);
+			for (let i = 0; i < frame.cols * frame.rows; i++) {
+				ctx.fillStyle = Math.floor(word / 2 ** (31 - i)) % 2 ? '#fff' : '#000';
+				ctx.fillRect((i % frame.cols) * w, Math.floor(i / frame.cols) * h, w, h);
+			}
+			track.requestFrame();
+		};
+		draw();
+		const timer = setInterval(draw, frame.drawEveryMs);
+		const stop = track.stop.bind(track);
+		track.stop = () => {
+			clearInterval(timer);
+			stop();
+		};
+		return stream;
+	};
+}
+
+export async function openPage(browser: Browser, url: string, person: Person, initScript?: string): Promise<Page> {
+	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
+	await page.context().addCookies([{ name: 'gs_session', value: person.token, url: new URL(url).origin }]);
+	page.setDefaultTimeout(15_000);
+	page.on('pageerror', (error) => console.error(`  [page error] ${new URL(url).pathname}: ${error.message}`));
+	await page.addInitScript(NAME_SHIM + (initScript ?? ''));
+	await page.goto(url);
+	return page;
+}
+
+export type Show = { gig: string; creator: Person; viewer: Person };
+
+export async function goLive(browser: Browser, base: string, { gig, creator }: Show): Promise<Page> {
+	const camera = `const check8 = ${check8}; (${fakeCamera})(${JSON.stringify(FRAME)});`;
+	const studio = await openPage(browser, `${base}/studio/${gig}`, creator, camera);
+	await studio.getByTestId('preview').waitFor();
+	await studio.getByTestId('go-live').click();
+	await poll('the studio is live', 20_000, async () => ((await studio.getByTestId('broadcast-status').textContent())?.includes('Live') ? true : null));
+	return studio;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

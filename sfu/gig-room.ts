@@ -1,5 +1,7 @@
 import type { Router } from 'mediasoup/node/lib/Router';
 import type { WebRtcTransport } from 'mediasoup/node/lib/WebRtcTransport';
+import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport';
+import type { SrtpParameters } from 'mediasoup/node/lib/SrtpParameters';
 import type { Producer } from 'mediasoup/node/lib/Producer';
 import type { Consumer } from 'mediasoup/node/lib/Consumer';
 import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport';
@@ -65,7 +67,7 @@ export type GigRoomDeps = {
 };
 
 type TransportEntry = {
-	transport: WebRtcTransport;
+	transport: WebRtcTransport | PlainTransport;
 	direction: TransportDirection;
 	connectRequested: boolean;
 	router: Router;
@@ -186,6 +188,26 @@ export class GigRoom {
 	}
 
 	/**
+	 * A receiver on the server's side (a recorder, the fan-out benchmark's viewers): a PlainTransport
+	 * placed like a viewer's, sending RTP (SRTP with `srtp`) to `target`; `consume` works on it.
+	 */
+	async createPlainReceiver(peerId: PeerId, target: { ip: string; port: number }, srtp?: SrtpParameters): Promise<{ id: string }> {
+		const peer = this.peer(peerId);
+		if (peer.transports.size >= LIMITS.transports) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.transports} transports per connection`);
+		const { router, reservation } = await this.place('recv');
+		try {
+			const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: Boolean(srtp), appData: { peerId, direction: 'recv' } });
+			await transport.connect({ ...target, srtpParameters: srtp });
+			peer.transports.set(transport.id, { transport, direction: 'recv', connectRequested: true, router, reservation });
+			transport.observer.on('close', () => this.transportClosed(peerId, peer, transport.id));
+			return { id: transport.id };
+		} catch (error) {
+			reservation?.release();
+			throw error;
+		}
+	}
+
+	/**
 	 * The router a publisher's media goes into (the RTMP bridge opens its PlainTransports there):
 	 * placed like a send transport.
 	 */
@@ -197,7 +219,7 @@ export class GigRoom {
 		const entry = this.transport(peerId, transportId);
 		if (entry.connectRequested) throw new MediaError('ALREADY_CONNECTED', 'this transport is already connected');
 		entry.connectRequested = true;
-		await entry.transport.connect({ dtlsParameters });
+		await (entry.transport as WebRtcTransport).connect({ dtlsParameters });
 	}
 
 	async produce(peerId: PeerId, transportId: string, kind: MediaKind, rtpParameters: RtpParameters, source: MediaSource): Promise<ProducerInfo> {

@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RequestHandler } from 'express';
+import type { Config } from './config.js';
+
+const handlerFile = fileURLToPath(new URL('../build/handler.js', import.meta.url));
+// SvelteKit's form-action CSRF check compares the Origin header with the site's origin. Behind a
+// TLS proxy that is PUBLIC_URL; otherwise the connection's own protocol, passed in a header that
+// we always overwrite so no client can choose it.
+const PROTOCOL_HEADER = 'x-gigstage-protocol';
+
+/** The built SvelteKit app (`npm run build`) as a request handler, set up for this configuration. */
+export async function loadBuiltWebApp(config: Config): Promise<RequestHandler> {
+	if (!existsSync(handlerFile)) throw new Error('the web app is not built: run `npm run build` first (`npm start` does it for you)');
+	// Cover uploads may be 5 MB (the domain checks the exact limit); adapter-node's default is 512 KB.
+	process.env.BODY_SIZE_LIMIT ??= '6M';
+	if (config.PUBLIC_URL) process.env.ORIGIN = new URL(config.PUBLIC_URL).origin;
+	else process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+	const { handler } = (await import(handlerFile)) as { handler: RequestHandler };
+	return (req, res, next) => {
+		req.headers[PROTOCOL_HEADER] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+		return handler(req, res, next);
+	};
+}
