@@ -1,21 +1,22 @@
 import type { Router } from 'mediasoup/node/lib/Router';
 import type { WebRtcTransport } from 'mediasoup/node/lib/WebRtcTransport';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport';
+import type { Transport } from 'mediasoup/node/lib/Transport';
 import type { SrtpParameters } from 'mediasoup/node/lib/SrtpParameters';
 import type { Producer } from 'mediasoup/node/lib/Producer';
 import type { Consumer } from 'mediasoup/node/lib/Consumer';
 import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport';
 import type { MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParameters';
 import type { Logger } from 'pino';
-import { MediaError } from './errors.js';
+import { MediaError, refusedByMediasoup } from './errors.js';
+import { RoomPeer, type Participant, type PeerId, type TransportDirection, type TransportEntry } from './room-peer.js';
 import { GigRouters } from './gig-routers.js';
-import type { Placement, Reservation } from './placement.js';
+import type { Placement } from './placement.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { LocalProducer, NodePipes } from './node-pipes.js';
 import { KEY_FRAME_REQUEST_DELAY_MS } from './keyframes.js';
 
-export type PeerId = string;
-export type TransportDirection = 'send' | 'recv';
+export { PEER_LIMITS, type Participant, type PeerId, type TransportDirection } from './room-peer.js';
 export type MediaSource = 'camera' | 'microphone' | 'screen' | 'screen-audio';
 
 export type TransportInfo = {
@@ -24,9 +25,6 @@ export type TransportInfo = {
 	iceCandidates: WebRtcTransport['iceCandidates'];
 	dtlsParameters: WebRtcTransport['dtlsParameters'];
 };
-
-/** Who is seen and heard through a peer's tracks: the host, or a guest the host brought on stage. */
-export type Participant = { id: string; name: string; role: 'host' | 'guest' };
 
 export type ProducerInfo = { id: string; kind: MediaKind; source: MediaSource; peerId: PeerId; participant: Participant | null };
 
@@ -66,25 +64,10 @@ export type GigRoomDeps = {
 	log: Logger;
 };
 
-type TransportEntry = {
-	transport: WebRtcTransport | PlainTransport;
-	direction: TransportDirection;
-	connectRequested: boolean;
-	router: Router;
-	reservation: Reservation | null;
-};
-
-type Peer = {
-	participant: Participant | null;
-	transports: Map<string, TransportEntry>;
-	producers: Map<string, Producer>;
-	consumers: Map<string, Consumer>;
-};
-
 // Starting estimate for a new viewer's downlink: enough for the middle simulcast layer at once.
 const INITIAL_OUTGOING_BITRATE = 1_500_000;
-// Bounds on what one connection may hold, so no client can exhaust a worker.
-const LIMITS = { transports: 4, producers: 4, consumers: 32 };
+// A peer that left stays refused this long: far longer than any request can still be under way.
+const REMEMBER_LEFT_MS = 10 * 60_000;
 
 /**
  * One gig's media on this node: its peers (host, guests, viewers) with their transports,
@@ -92,9 +75,15 @@ const LIMITS = { transports: 4, producers: 4, consumers: 32 };
  * Publishers' tracks live in the router their send transport is on; a viewer is placed on a
  * worker (see Placement) and each track it consumes is piped to its router first, from this
  * node's publisher or, for a track published on another node, through a pipe from there.
+ *
+ * A peer exists from `addPeer` until `closePeer`, and never again after: every other method
+ * refuses an unknown or departed peer, and media whose creation finishes after its peer left (or
+ * started afresh) is closed instead of kept.
  */
 export class GigRoom {
-	private readonly peers = new Map<PeerId, Peer>();
+	private readonly peers = new Map<PeerId, RoomPeer>();
+	/** Peers that left, and when: a request still under way for one of them cannot bring it back. */
+	private readonly departed = new Map<PeerId, number>();
 	private readonly routers: GigRouters;
 	/** Producers published on this node, with the router each lives in. */
 	private readonly local = new Map<string, LocalProducer>();
@@ -159,32 +148,74 @@ export class GigRoom {
 		return this.local.get(producerId);
 	}
 
+	/**
+	 * Admits a peer when its connection joins; labels it with the participant its tracks show (null
+	 * for a viewer). Joining again on the same connection starts its media afresh. A peer that left
+	 * cannot be added again.
+	 */
+	addPeer(peerId: PeerId, participant: Participant | null = null): void {
+		this.open();
+		if (this.departed.has(peerId)) throw new MediaError('NOT_JOINED', 'this connection has left the gig');
+		const peer = this.peers.get(peerId);
+		if (peer) {
+			peer.closeMedia();
+			peer.participant = participant;
+			return;
+		}
+		this.peers.set(peerId, new RoomPeer(peerId, participant));
+	}
+
+	/** Closes a peer's transports and tracks; it stays in the gig (a host who ended the show). */
+	closeMedia(peerId: PeerId): void {
+		this.peers.get(peerId)?.closeMedia();
+	}
+
+	/** Closes everything a peer had, for good; its consumers' producers stay for everyone else. */
+	closePeer(peerId: PeerId): void {
+		const now = Date.now();
+		for (const [id, at] of this.departed) {
+			if (now - at < REMEMBER_LEFT_MS) break; // oldest first
+			this.departed.delete(id);
+		}
+		this.departed.set(peerId, now);
+		const peer = this.peers.get(peerId);
+		if (!peer) return;
+		this.peers.delete(peerId);
+		peer.closeMedia();
+		this.deps.log.debug({ gigId: this.gigId, peerId }, 'peer left');
+	}
+
 	async createTransport(peerId: PeerId, direction: TransportDirection): Promise<TransportInfo> {
 		const peer = this.peer(peerId);
-		if (peer.transports.size >= LIMITS.transports) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.transports} transports per connection`);
-		const { router, worker, reservation } = await this.place(direction);
+		const { generation } = peer;
+		const release = peer.reserve('transports');
+		let placed: Awaited<ReturnType<GigRoom['place']>> | undefined;
+		let transport: WebRtcTransport;
 		try {
-			const transport = await router.createWebRtcTransport({
-				webRtcServer: worker.webRtcServer,
+			placed = await this.place(direction);
+			transport = await placed.router.createWebRtcTransport({
+				webRtcServer: placed.worker.webRtcServer,
 				enableUdp: true,
 				enableTcp: true,
 				preferUdp: true,
 				initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
 				appData: { peerId, direction }
 			});
-			peer.transports.set(transport.id, { transport, direction, connectRequested: false, router, reservation });
-			transport.observer.on('close', () => this.transportClosed(peerId, peer, transport.id));
-			this.deps.log.debug({ gigId: this.gigId, peerId, transportId: transport.id, direction, slot: worker.slot }, 'transport created');
-			return {
-				id: transport.id,
-				iceParameters: transport.iceParameters,
-				iceCandidates: transport.iceCandidates,
-				dtlsParameters: transport.dtlsParameters
-			};
 		} catch (error) {
-			reservation?.release();
-			throw error;
+			placed?.reservation?.release();
+			throw this.refused(error, null, placed?.router);
+		} finally {
+			release();
 		}
+		this.keepOrClose(peer, generation, transport, () => placed.reservation?.release());
+		this.track(peer, { transport, direction, connectRequested: false, router: placed.router, reservation: placed.reservation });
+		this.deps.log.debug({ gigId: this.gigId, peerId, transportId: transport.id, direction, slot: placed.worker.slot }, 'transport created');
+		return {
+			id: transport.id,
+			iceParameters: transport.iceParameters,
+			iceCandidates: transport.iceCandidates,
+			dtlsParameters: transport.dtlsParameters
+		};
 	}
 
 	/**
@@ -193,18 +224,24 @@ export class GigRoom {
 	 */
 	async createPlainReceiver(peerId: PeerId, target: { ip: string; port: number }, srtp?: SrtpParameters): Promise<{ id: string }> {
 		const peer = this.peer(peerId);
-		if (peer.transports.size >= LIMITS.transports) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.transports} transports per connection`);
-		const { router, reservation } = await this.place('recv');
+		const { generation } = peer;
+		const release = peer.reserve('transports');
+		let placed: Awaited<ReturnType<GigRoom['place']>> | undefined;
+		let transport: PlainTransport | undefined;
 		try {
-			const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: Boolean(srtp), appData: { peerId, direction: 'recv' } });
+			placed = await this.place('recv');
+			transport = await placed.router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: Boolean(srtp), appData: { peerId, direction: 'recv' } });
 			await transport.connect({ ...target, srtpParameters: srtp });
-			peer.transports.set(transport.id, { transport, direction: 'recv', connectRequested: true, router, reservation });
-			transport.observer.on('close', () => this.transportClosed(peerId, peer, transport.id));
-			return { id: transport.id };
 		} catch (error) {
-			reservation?.release();
-			throw error;
+			transport?.close();
+			placed?.reservation?.release();
+			throw this.refused(error, null, placed?.router);
+		} finally {
+			release();
 		}
+		this.keepOrClose(peer, generation, transport, () => placed.reservation?.release());
+		this.track(peer, { transport, direction: 'recv', connectRequested: true, router: placed.router, reservation: placed.reservation });
+		return { id: transport.id };
 	}
 
 	/**
@@ -216,24 +253,36 @@ export class GigRoom {
 	}
 
 	async connectTransport(peerId: PeerId, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
-		const entry = this.transport(peerId, transportId);
+		const entry = this.transport(this.peer(peerId), transportId);
 		if (entry.connectRequested) throw new MediaError('ALREADY_CONNECTED', 'this transport is already connected');
 		entry.connectRequested = true;
-		await (entry.transport as WebRtcTransport).connect({ dtlsParameters });
+		await (entry.transport as WebRtcTransport).connect({ dtlsParameters }).catch((error: unknown) => {
+			throw this.refused(error, 'dtlsParameters', entry.router);
+		});
 	}
 
 	async produce(peerId: PeerId, transportId: string, kind: MediaKind, rtpParameters: RtpParameters, source: MediaSource): Promise<ProducerInfo> {
-		const entry = this.transport(peerId, transportId);
+		const peer = this.peer(peerId);
+		const { generation } = peer;
+		const entry = this.transport(peer, transportId);
 		if (entry.direction !== 'send') throw new MediaError('WRONG_DIRECTION', 'media can only be sent on a send transport');
-		if (this.peer(peerId).producers.size >= LIMITS.producers) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.producers} tracks per connection`);
-		const producer = await entry.transport.produce({ kind, rtpParameters, keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS, appData: { source } });
+		const release = peer.reserve('producers');
+		let producer: Producer;
+		try {
+			producer = await entry.transport.produce({ kind, rtpParameters, keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS, appData: { source } });
+		} catch (error) {
+			throw this.refused(error, 'rtpParameters', entry.router);
+		} finally {
+			release();
+		}
+		this.keepOrClose(peer, generation, producer);
 		return this.adoptProducer(peerId, producer, entry.router);
 	}
 
 	/**
 	 * Counts a producer as one of the peer's tracks. `produce` uses it for WebRTC; media that arrives
 	 * another way (the RTMP bridge's PlainTransports in `publishRouter()`) joins the room through it.
-	 * The producer's appData must name its `source`.
+	 * The producer's appData must name its `source`; the peer must have been added.
 	 */
 	adoptProducer(peerId: PeerId, producer: Producer, router: Router): ProducerInfo {
 		const peer = this.peer(peerId);
@@ -262,19 +311,26 @@ export class GigRoom {
 	 * wasted. The track reaches the viewer's router first (piped from where it lives).
 	 */
 	async consume(peerId: PeerId, transportId: string, producerId: string, rtpCapabilities: RtpCapabilities): Promise<ConsumerInfo> {
-		const entry = this.transport(peerId, transportId);
-		if (entry.direction !== 'recv') throw new MediaError('WRONG_DIRECTION', 'media can only be received on a receive transport');
-		if (this.peer(peerId).consumers.size >= LIMITS.consumers) throw new MediaError('LIMIT_REACHED', `at most ${LIMITS.consumers} tracks per connection`);
-		const home = await this.find(producerId, entry.router);
-		await this.routers.feed(home.producer, home.router, entry.router).catch(() => {
-			throw new MediaError('PRODUCER_NOT_FOUND', 'that track ended');
-		});
-		if (!entry.router.canConsume({ producerId, rtpCapabilities })) {
-			throw new MediaError('CANNOT_CONSUME', 'your browser cannot decode this stream');
-		}
-		const consumer = await entry.transport.consume({ producerId, rtpCapabilities, paused: true });
-		entry.reservation?.taken();
 		const peer = this.peer(peerId);
+		const { generation } = peer;
+		const entry = this.transport(peer, transportId);
+		if (entry.direction !== 'recv') throw new MediaError('WRONG_DIRECTION', 'media can only be received on a receive transport');
+		const release = peer.reserve('consumers');
+		let consumer: Consumer;
+		try {
+			const home = await this.find(producerId, entry.router);
+			await this.routers.feed(home.producer, home.router, entry.router).catch(() => {
+				throw new MediaError('PRODUCER_NOT_FOUND', 'that track ended');
+			});
+			if (!this.canConsume(entry.router, producerId, rtpCapabilities)) throw new MediaError('CANNOT_CONSUME', 'your browser cannot decode this stream');
+			consumer = await entry.transport.consume({ producerId, rtpCapabilities, paused: true });
+		} catch (error) {
+			throw this.refused(error, 'rtpCapabilities', entry.router);
+		} finally {
+			release();
+		}
+		this.keepOrClose(peer, generation, consumer);
+		entry.reservation?.taken();
 		peer.consumers.set(consumer.id, consumer);
 		consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
 		consumer.on('producerclose', () => this.deps.listener.consumerClosed(peerId, consumer.id, producerId));
@@ -282,45 +338,42 @@ export class GigRoom {
 	}
 
 	async resumeConsumer(peerId: PeerId, consumerId: string): Promise<void> {
-		await this.consumer(peerId, consumerId).resume();
+		await this.consumer(peerId, consumerId)
+			.resume()
+			.catch((error: unknown) => {
+				throw this.refused(error, null);
+			});
 	}
 
 	async setPreferredLayers(peerId: PeerId, consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
 		const consumer = this.consumer(peerId, consumerId);
 		if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
-		await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
+		await consumer.setPreferredLayers({ spatialLayer, temporalLayer }).catch((error: unknown) => {
+			throw this.refused(error, 'layers');
+		});
 	}
 
-	/**
-	 * Registers a peer so the room counts it as present before it has any transport. A peer that
-	 * publishes is labelled with the participant its tracks show.
-	 */
-	addPeer(peerId: PeerId, participant: Participant | null = null): void {
-		this.peer(peerId).participant = participant;
-	}
-
-	/** Closes everything a peer had; its consumers' producers stay for everyone else. */
-	closePeer(peerId: PeerId): void {
+	/** Closes one of the peer's transports, producers or consumers, if it still has it. */
+	discard(peerId: PeerId, objectId: string): void {
 		const peer = this.peers.get(peerId);
-		if (!peer) return;
-		this.peers.delete(peerId);
-		for (const { transport } of peer.transports.values()) transport.close();
-		// Adopted producers live on transports the room does not own.
-		for (const producer of peer.producers.values()) producer.close();
-		this.deps.log.debug({ gigId: this.gigId, peerId }, 'peer left');
+		(peer?.transports.get(objectId)?.transport ?? peer?.producers.get(objectId) ?? peer?.consumers.get(objectId))?.close();
 	}
 
 	close(): void {
 		this.closing = true;
+		for (const peer of this.peers.values()) peer.closeMedia();
 		this.peers.clear();
+		this.departed.clear();
 		this.routers.close();
 	}
 
-	/** A viewer's router goes on the worker placement picks, holding room for the tracks it will consume. */
+	/** A transport goes on the worker placement picks; a viewer's holds room for the tracks it will consume. */
 	private async place(direction: TransportDirection) {
 		const { pool, placement, directory } = this.deps;
 		const expected = direction === 'recv' ? Math.max(1, await directory.trackCount(this.gigId).catch(() => 2)) : 0;
-		const worker = placement.choose(await pool.running(), this.routers.slots);
+		const workers = await pool.running();
+		this.open();
+		const worker = placement.choose(workers, this.routers.slots);
 		// Reserved before any await, so viewers placed at the same moment see each other.
 		const reservation = direction === 'recv' ? placement.reserve(worker, expected) : null;
 		try {
@@ -346,13 +399,17 @@ export class GigRoom {
 		}
 	}
 
-	private transportClosed(peerId: PeerId, peer: Peer, transportId: string): void {
-		const entry = peer.transports.get(transportId);
-		if (!entry) return;
-		peer.transports.delete(transportId);
+	private track(peer: RoomPeer, entry: TransportEntry): void {
+		const { transport } = entry;
+		peer.transports.set(transport.id, entry);
+		(transport as Transport).observer.on('close', () => this.transportClosed(peer, entry));
+	}
+
+	private transportClosed(peer: RoomPeer, entry: TransportEntry): void {
+		if (peer.transports.get(entry.transport.id) === entry) peer.transports.delete(entry.transport.id);
 		entry.reservation?.release();
 		if (this.closing) return;
-		if (entry.router.closed) return this.mediaLost(peerId);
+		if (entry.router.closed) return this.mediaLost(peer.id);
 		this.closeIfIdle(entry.router);
 	}
 
@@ -376,23 +433,47 @@ export class GigRoom {
 		this.lost.add(peerId);
 	}
 
-	private peer(peerId: PeerId): Peer {
-		let peer = this.peers.get(peerId);
-		if (!peer) {
-			peer = { participant: null, transports: new Map(), producers: new Map(), consumers: new Map() };
-			this.peers.set(peerId, peer);
-		}
+	private open(): void {
+		if (this.closing) throw new MediaError('MEDIA_UNAVAILABLE', 'the gig’s media restarted: join again');
+	}
+
+	private peer(peerId: PeerId): RoomPeer {
+		this.open();
+		const peer = this.peers.get(peerId);
+		if (!peer) throw new MediaError('NOT_JOINED', 'this connection is not in the gig’s media: join it first');
 		return peer;
 	}
 
-	private transport(peerId: PeerId, transportId: string): TransportEntry {
-		const entry = this.peers.get(peerId)?.transports.get(transportId);
+	/** After an await: keeps `created` only if its peer is still here with the same media, else closes it. */
+	private keepOrClose(peer: RoomPeer, generation: number, created: { close(): void; closed: boolean }, undo?: () => void): void {
+		if (!this.closing && !created.closed && this.peers.get(peer.id) === peer && peer.generation === generation) return;
+		const lostWithWorker = created.closed;
+		created.close();
+		undo?.();
+		if (this.closing || lostWithWorker) throw new MediaError('MEDIA_UNAVAILABLE', 'the gig’s media restarted: join again');
+		throw new MediaError('NOT_JOINED', 'this connection left the gig while its request was under way');
+	}
+
+	private canConsume(router: Router, producerId: string, rtpCapabilities: RtpCapabilities): boolean {
+		try {
+			return router.canConsume({ producerId, rtpCapabilities });
+		} catch (error) {
+			throw this.refused(error, 'rtpCapabilities', router);
+		}
+	}
+
+	private refused(error: unknown, what: string | null, router?: Router): unknown {
+		return refusedByMediasoup(error, what, this.closing || Boolean(router?.closed));
+	}
+
+	private transport(peer: RoomPeer, transportId: string): TransportEntry {
+		const entry = peer.transports.get(transportId);
 		if (!entry) throw new MediaError('TRANSPORT_NOT_FOUND', 'no such transport of yours in this gig');
 		return entry;
 	}
 
 	private consumer(peerId: PeerId, consumerId: string): Consumer {
-		const consumer = this.peers.get(peerId)?.consumers.get(consumerId);
+		const consumer = this.peer(peerId).consumers.get(consumerId);
 		if (!consumer) throw new MediaError('CONSUMER_NOT_FOUND', 'no such consumer of yours in this gig');
 		return consumer;
 	}

@@ -9,6 +9,7 @@ import { mediaHandlers, type MediaContext, type Membership } from './media-handl
 import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
 import { keepShowLeases } from './show-leases.js';
+import { Turns } from './turns.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -17,7 +18,7 @@ import { keepShowLeases } from './show-leases.js';
 export function mediaSignaling(io: Server, log: Logger) {
 	const namespace = io.of(MEDIA_NAMESPACE);
 
-	let show: ShowControl | undefined;
+	let control: ShowControl | undefined;
 	const listener: SfuListener = {
 		consumerClosed(peerId, consumerId, producerId) {
 			namespace.sockets.get(peerId)?.emit('consumer:closed', { consumerId, producerId });
@@ -27,33 +28,37 @@ export function mediaSignaling(io: Server, log: Logger) {
 			for (const peerId of peerIds) namespace.sockets.get(peerId)?.emit('gig:restart');
 		},
 		tracksChanged(gigId) {
-			show?.changed(gigId).catch((err: unknown) => log.warn({ gigId, err }, 'could not publish the gig’s tracks'));
+			control?.changed(gigId).catch((err: unknown) => log.warn({ gigId, err }, 'could not publish the gig’s tracks'));
 		}
 	};
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
 	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): { show: ShowControl; close(): void } {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
-		show = showControl(ctx);
-		const control = show;
+		const show = showControl(ctx);
+		control = show;
 		const leases = keepShowLeases(ctx);
 		namespace.on('connection', (socket) => {
-			serveRequests(socket, mediaHandlers(socket, ctx, control), log);
+			const joins = new Turns();
+			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log);
 			socket.on('disconnect', (reason) => {
-				const membership = socket.data.membership as Membership | undefined;
-				if (!membership) return;
-				void leaveGig(ctx, control, membership, socket.id, reason);
+				// A join still under way settles first (it refuses a closed connection), so the
+				// cleanup sees the connection's final membership.
+				void joins.idle.then(() => {
+					const membership = socket.data.membership as Membership | undefined;
+					if (membership) return leaveGig(ctx, show, membership, socket.id, reason);
+				});
 			});
 		});
-		return { show: control, close: () => leases.stop() };
+		return { show, close: () => leases.stop() };
 	}
 
 	return { listener, attach };
 }
 
-async function leaveGig(ctx: MediaContext, show: ShowControl, { gigId, role }: Membership, peerId: string, reason: string): Promise<void> {
+async function leaveGig(ctx: MediaContext, show: ShowControl, { gigId, role, room }: Membership, peerId: string, reason: string): Promise<void> {
 	try {
-		ctx.sfu.leave(gigId, peerId);
+		room.closePeer(peerId);
 		if (role === 'host') {
 			await show.changed(gigId); // the host's tracks left this node
 			await show.hostLeft(gigId, peerId); // interrupted, if it still held the seat

@@ -40,6 +40,7 @@ async function hostOn(room: GigRoom) {
 
 /** A viewer consuming both tracks; returns the router its transport was placed on. */
 async function viewer(room: GigRoom, peerId: string, producerIds: string[]): Promise<{ router: Router; consumerIds: string[] }> {
+	room.addPeer(peerId);
 	const recv = await room.createTransport(peerId, 'recv');
 	const consumerIds: string[] = [];
 	for (const id of producerIds) consumerIds.push((await room.consume(peerId, recv.id, id, room.rtpCapabilities)).id);
@@ -54,6 +55,7 @@ describe('edge routers within one node', () => {
 		const room = sfu.room('edge-spill');
 		const { origin, video, audio } = await hostOn(room);
 		// Four viewers arriving at the same moment: two tracks each, two consumers per worker.
+		for (const peer of ['v1', 'v2', 'v3', 'v4']) room.addPeer(peer);
 		await Promise.all(['v1', 'v2', 'v3', 'v4'].map((peer) => room.createTransport(peer, 'recv')));
 		const slots = ['v1', 'v2', 'v3', 'v4'].map((peer) => slotOf(room, peer));
 		expect(slots[0], 'the first viewer joins the worker carrying the gig').toBe(origin.appData.slot);
@@ -75,6 +77,7 @@ describe('edge routers within one node', () => {
 		const { origin, audio } = await hostOn(busy);
 		await viewer(busy, 'b1', [audio.id]);
 		const next = sfu.room('next');
+		next.addPeer('host');
 		await next.createTransport('host', 'send');
 		expect(next.routerList[0]!.appData.slot).not.toBe(origin.appData.slot);
 	}, 20_000);

@@ -48,6 +48,7 @@ async function publish(gigId: string) {
 }
 
 async function watch(room: GigRoom, peerId: string, producerId: string) {
+	room.addPeer(peerId);
 	const recv = await room.createTransport(peerId, 'recv');
 	return room.consume(peerId, recv.id, producerId, room.rtpCapabilities);
 }
@@ -102,10 +103,12 @@ describe('pipes between nodes', () => {
 		const { producerId } = await publish('srtp');
 		const there = secure.room('srtp');
 		await watch(there, 's1', producerId);
+		// Packets reach the importing node only if both ends agree on the keys (SRTP drops the rest).
+		const sink = await rtpSink(there.routerList[0]!, producerId);
 		try {
-			const decoded = await decodeVideo(there.routerList[0]!, producerId, { frames: 10 });
-			expect(decoded.frames, `decoded over an SRTP pipe:\n${decoded.output}`).toBeGreaterThanOrEqual(10);
+			await packetsArrive(sink, 'video arrives over the SRTP pipe');
 		} finally {
+			sink.close();
 			there.closePeer('s1');
 			secure.releaseIfEmpty('srtp');
 		}

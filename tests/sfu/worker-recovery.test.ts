@@ -32,6 +32,7 @@ describe('worker death', () => {
 		room.adoptProducer('host', source.producer, origin);
 		const placed = new Map<string, number>();
 		for (const peer of ['near', 'far']) {
+			room.addPeer(peer);
 			const recv = await room.createTransport(peer, 'recv');
 			await room.consume(peer, recv.id, source.producer.id, room.rtpCapabilities);
 			placed.set(peer, room.routerList.length);
@@ -53,7 +54,7 @@ describe('worker death', () => {
 		await waitFor('the worker is replaced', () => sfu.workers.some((w) => w.slot === edgeSlot && w.worker.pid !== deadPid && !w.worker.died));
 
 		// The viewer rejoins (as its player does): a new transport, fed again, media flows.
-		room.closePeer('far');
+		room.addPeer('far'); // joining again starts its media afresh
 		const recv = await room.createTransport('far', 'recv');
 		await room.consume('far', recv.id, source.producer.id, room.rtpCapabilities);
 		const again = room.routerList.find((r) => r !== origin && !r.closed);
@@ -65,6 +66,7 @@ describe('worker death', () => {
 
 	it('tells the publisher to rejoin when the worker holding its tracks dies, and reports the tracks gone', async () => {
 		const room = sfu.room('origin-death');
+		room.addPeer('host', { id: 'u', name: 'Host', role: 'host' });
 		const send = await room.createTransport('host', 'send');
 		await room.produce('host', send.id, 'audio', { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] }, 'microphone');
 		const slot = room.routerList[0]!.appData.slot as number;
@@ -77,7 +79,7 @@ describe('worker death', () => {
 		await waitFor('the tracks are reported changed', () => tracksChanged.slice(changesBefore).includes('origin-death'));
 		expect(room.producers()).toEqual([]);
 		await waitFor('the worker is replaced', () => sfu.workers.some((w) => w.slot === slot && w.worker.pid !== pid && !w.worker.died));
-		room.closePeer('host');
+		room.addPeer('host', { id: 'u', name: 'Host', role: 'host' });
 		const again = await room.createTransport('host', 'send');
 		expect(again.id).toEqual(expect.any(String));
 	}, 30_000);
