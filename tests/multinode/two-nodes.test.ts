@@ -59,17 +59,35 @@ async function decodesAgain(page: Page, what: string, more = 15, ms = 30_000): P
 	await waitFor(what, async () => (await receivedMedia(page)).framesDecoded >= start + more, ms);
 }
 
+/** A live show whose studio came in through `studioWay` (node A), with a viewer decoding it on each node. */
+async function showOnBothNodes(studioWay: LoadBalancer) {
+	const { gig, creator, viewer } = await make.show();
+	const audience = await make.person();
+	await make.ticket(gig, audience);
+	const studio = await openPage(browser, `${studioWay.url}/studio/${gig.id}`, { person: creator });
+	await goLive(studio);
+	const onB = await openPage(browser, `${lb[B]!.url}/gigs/${gig.id}/watch`, { person: viewer });
+	const onA = await openPage(browser, `${lb[A]!.url}/gigs/${gig.id}/watch`, { person: audience });
+	await decodesBoth(onB, 'the viewer on node B decodes the host’s picture and sound from node A');
+	await decodesBoth(onA, 'the viewer on node A decodes them too');
+	return { viewer, studio, onA, onB };
+}
+
+/** Mediasoup objects a node still holds, from its metrics. */
+async function leftOn(n: number) {
+	const m = await metricsOf(n);
+	return {
+		pipes: m.sum('gigstage_node_pipes') + m.sum('gigstage_router_pipes'),
+		consumers: m.sum('gigstage_worker_consumers'),
+		producers: m.sum('gigstage_worker_producers'),
+		routers: m.sum('gigstage_worker_routers'),
+		transports: m.sum('gigstage_worker_transports')
+	};
+}
+
 describe('one gig over two nodes', () => {
 	it('sends the host’s picture and sound from node A to viewers on node B, keeps chat, counts and stage working across them, and leaves nothing behind', async () => {
-		const { gig, creator, viewer } = await make.show();
-		const audience = await make.person();
-		await make.ticket(gig, audience);
-		const studio = await openPage(browser, `${lb[A]!.url}/studio/${gig.id}`, { person: creator });
-		await goLive(studio);
-		const onB = await openPage(browser, `${lb[B]!.url}/gigs/${gig.id}/watch`, { person: viewer });
-		const onA = await openPage(browser, `${lb[A]!.url}/gigs/${gig.id}/watch`, { person: audience });
-		await decodesBoth(onB, 'the viewer on node B decodes the host’s picture and sound from node A');
-		await decodesBoth(onA, 'the viewer on node A decodes them too');
+		const { viewer, studio, onA, onB } = await showOnBothNodes(lb[A]!);
 		expect((await metricsOf(B)).value('gigstage_node_pipes', { direction: 'in' }), 'node B imported video and sound once').toBe(2);
 		expect((await metricsOf(A)).value('gigstage_node_pipes', { direction: 'out' })).toBe(2);
 
@@ -92,33 +110,17 @@ describe('one gig over two nodes', () => {
 		for (const page of [onA, onB]) await expect.poll(() => page.getByTestId('show-state').textContent(), { timeout: 15_000 }).toMatch(/ended/i);
 		for (const n of [A, B]) {
 			await expect
-				.poll(async () => {
-					const m = await metricsOf(n);
-					return { pipes: m.sum('gigstage_node_pipes') + m.sum('gigstage_router_pipes'), consumers: m.sum('gigstage_worker_consumers'), producers: m.sum('gigstage_worker_producers') };
-				}, { timeout: 15_000, message: `node ${n ? 'B' : 'A'} has no pipe, consumer or producer left once the show ended` })
+				.poll(async () => (({ pipes, consumers, producers }) => ({ pipes, consumers, producers }))(await leftOn(n)), { timeout: 15_000, message: `node ${n ? 'B' : 'A'} has no pipe, consumer or producer left once the show ended` })
 				.toEqual({ pipes: 0, consumers: 0, producers: 0 });
 		}
 		for (const page of [studio, onA, onB]) await closePage(page);
 		for (const n of [A, B]) {
-			await expect
-				.poll(async () => {
-					const m = await metricsOf(n);
-					return { routers: m.sum('gigstage_worker_routers'), transports: m.sum('gigstage_worker_transports') };
-				}, { timeout: 15_000, message: `node ${n ? 'B' : 'A'} has no router or transport left once everyone left` })
-				.toEqual({ routers: 0, transports: 0 });
+			await expect.poll(() => leftOn(n), { timeout: 15_000, message: `node ${n ? 'B' : 'A'} has no mediasoup object left once everyone left` }).toEqual({ pipes: 0, consumers: 0, producers: 0, routers: 0, transports: 0 });
 		}
 	}, 180_000);
 
 	it('when node A is killed mid-show, viewers on B see it interrupted within the lease; the host reconnecting to B resumes it and viewers on both sides see frames again', async () => {
-		const { gig, creator, viewer } = await make.show();
-		const audience = await make.person();
-		await make.ticket(gig, audience);
-		const studio = await openPage(browser, `${lb[HOST]!.url}/studio/${gig.id}`, { person: creator });
-		await goLive(studio);
-		const onB = await openPage(browser, `${lb[B]!.url}/gigs/${gig.id}/watch`, { person: viewer });
-		const onA = await openPage(browser, `${lb[A]!.url}/gigs/${gig.id}/watch`, { person: audience });
-		await decodesBoth(onB, 'the viewer on node B decodes the show');
-		await decodesBoth(onA, 'the viewer on node A decodes the show');
+		const { studio, onA, onB } = await showOnBothNodes(lb[HOST]!);
 
 		// The host's network is down too for now: otherwise the studio reconnects to B at once and the
 		// show carries on before anyone notices (which is what happens when only the node dies).

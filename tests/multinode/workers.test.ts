@@ -79,18 +79,16 @@ describe('one gig over every worker of a node', () => {
 
 		await studio.getByTestId('end-show').click();
 		for (const page of viewers) await expect.poll(() => page.getByTestId('show-state').textContent(), { timeout: 15_000 }).toMatch(/ended/i);
+		const left = async (...names: string[]) => {
+			const after = await scrapeMetrics(site.url, TOKEN);
+			return Object.fromEntries(names.map((name) => [name, after.sum(name)]));
+		};
 		await expect
-			.poll(async () => {
-				const after = await scrapeMetrics(site.url, TOKEN);
-				return { consumers: after.sum('gigstage_worker_consumers'), pipes: after.sum('gigstage_router_pipes') };
-			}, { timeout: 10_000, message: 'no consumer and no pipe is left once the show ended' })
-			.toEqual({ consumers: 0, pipes: 0 });
+			.poll(() => left('gigstage_worker_consumers', 'gigstage_router_pipes'), { timeout: 10_000, message: 'no consumer and no pipe is left once the show ended' })
+			.toEqual({ gigstage_worker_consumers: 0, gigstage_router_pipes: 0 });
 		for (const page of [studio, ...viewers]) await closePage(page);
 		await expect
-			.poll(async () => {
-				const after = await scrapeMetrics(site.url, TOKEN);
-				return { routers: after.sum('gigstage_worker_routers'), transports: after.sum('gigstage_worker_transports') };
-			}, { timeout: 10_000, message: 'no router and no transport is left once everyone left' })
-			.toEqual({ routers: 0, transports: 0 });
+			.poll(() => left('gigstage_worker_routers', 'gigstage_worker_transports'), { timeout: 10_000, message: 'no router and no transport is left once everyone left' })
+			.toEqual({ gigstage_worker_routers: 0, gigstage_worker_transports: 0 });
 	}, 150_000);
 });

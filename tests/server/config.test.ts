@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { ConfigError, loadConfig } from '../../server/config.js';
+import { ConfigError, loadConfig, pipeSettings } from '../../server/config.js';
 
 describe('configuration', () => {
 	it('works on a laptop with no settings at all', () => {
@@ -65,5 +65,22 @@ describe('configuration', () => {
 
 	it('refuses a port range that runs past 65535', () => {
 		expect(() => loadConfig({ RTC_PORT: '65535', MEDIASOUP_WORKERS: '2' })).toThrow(/runs past port 65535/);
+	});
+
+	it('takes the settings for several nodes, with pipes defaulting to the media address', () => {
+		const config = loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: '203.0.113.7', PIPE_PORTS: '42000-42999', PIPE_SRTP: 'true', CONSUMERS_PER_WORKER: '300', SHOW_LEASE_SECONDS: '8', METRICS_TOKEN: 'a-long-enough-token', METRICS_PORT: '9464' });
+		expect(config).toMatchObject({ PIPE_PORTS: { min: 42000, max: 42999 }, CONSUMERS_PER_WORKER: 300, SHOW_LEASE_SECONDS: 8, METRICS_PORT: 9464 });
+		expect(pipeSettings(config)).toEqual({ listenIp: '0.0.0.0', announcedAddress: '203.0.113.7', srtp: true });
+		expect(pipeSettings(loadConfig({}))).toEqual({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', srtp: false });
+		expect(pipeSettings(loadConfig({ PIPE_ANNOUNCED_ADDRESS: 'node-b' })).announcedAddress).toBe('node-b');
+	});
+
+	it('refuses unusable settings for several nodes, saying why', () => {
+		expect(() => loadConfig({ PIPE_PORTS: '50000-40000' })).toThrow(/PIPE_PORTS must be a range/);
+		expect(() => loadConfig({ PIPE_PORTS: 'lots' })).toThrow(/PIPE_PORTS must look like/);
+		expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+		expect(() => loadConfig({ SHOW_LEASE_SECONDS: '1' })).toThrow(/SHOW_LEASE_SECONDS must be at least 2/);
+		expect(() => loadConfig({ CONSUMERS_PER_WORKER: '0' })).toThrow(/CONSUMERS_PER_WORKER must be at least 1/);
+		expect(() => loadConfig({ PIPE_LISTEN_IP: '0.0.0.0' })).toThrow(/PIPE_ANNOUNCED_ADDRESS: required/);
 	});
 });

@@ -114,19 +114,25 @@ const STATUS = `${READ_STATE}
 return {state, h[2] or ''}
 `;
 
-// KEYS: show, tracks. State, start and version of the show, and (while live) every live node's
-// tracks, read at one instant.
-const SNAPSHOT = `${READ_STATE}
-local tracks = {}
-if state == 'live' then
-  local live = {}
-  local all = redis.call('HGETALL', KEYS[2])
+// Only tracks of nodes still alive: a dead node's media is gone with it.
+const LIVE_TRACKS = `
+local function liveTracks(key)
+  local live, out = {}, {}
+  local all = redis.call('HGETALL', key)
   for i = 1, #all, 2 do
     local node = cjson.decode(all[i + 1]).node
     if live[node] == nil then live[node] = redis.call('EXISTS', '${NODE_KEY_PREFIX}' .. node) == 1 end
-    if live[node] then table.insert(tracks, all[i + 1]) end
+    if live[node] then table.insert(out, all[i + 1]) end
   end
+  return out
 end
+`;
+
+// KEYS: show, tracks. State, start and version of the show, and (while live) every live node's
+// tracks, read at one instant.
+const SNAPSHOT = `${READ_STATE}${LIVE_TRACKS}
+local tracks = {}
+if state == 'live' then tracks = liveTracks(KEYS[2]) end
 return {state, h[2] or '', redis.call('HGET', KEYS[1], 'version') or '0', tracks}
 `;
 
@@ -152,16 +158,9 @@ end
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 `;
 
-// KEYS: tracks. Only tracks of nodes still alive: a dead node's media is gone with it.
-const TRACKS = `
-local live, out = {}, {}
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  local node = cjson.decode(all[i + 1]).node
-  if live[node] == nil then live[node] = redis.call('EXISTS', '${NODE_KEY_PREFIX}' .. node) == 1 end
-  if live[node] then table.insert(out, all[i + 1]) end
-end
-return out
+// KEYS: tracks.
+const TRACKS = `${LIVE_TRACKS}
+return liveTracks(KEYS[1])
 `;
 
 /**
