@@ -131,9 +131,10 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		async close() {
 			await ingest.close(); // first: its bridges need the SFU, and its statuses Redis
 			await live.close();
-			media.close(); // stops renewing host seats: a host still connected here is interrupted by the lease
+			media.stop(); // stops renewing host seats: a host still connected here is interrupted by the lease
 			await metricsListener?.close();
 			await new Promise<void>((resolve) => io.close(() => resolve()));
+			await media.settled(); // the closed connections' clean-ups still need Redis
 			await sfu.close();
 			await channel.close();
 			await nodes.leave(nodeId).catch(() => {}); // other nodes stop piping to this one at once

@@ -170,8 +170,10 @@ async function joinGig(socket: Socket, ctx: MediaContext, show: ShowControl, { g
 	const { user } = await ctx.access.check(socket, gigId, role);
 	const claim = role === 'host' ? await ctx.shows.claimHost(gigId, peerId, sessionKey) : null;
 	if (claim && !claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted: from another tab, another device or OBS');
+	// The seat is in Redis: giving it back may fail when Redis is gone; the lease then frees it.
+	const leaveSeat = () => show.hostLeft(gigId, peerId).catch((err: unknown) => ctx.log.warn({ gigId, peerId, err }, 'could not give the host seat back'));
 	const giveBackSeat = (error: SignalingError) => {
-		if (claim) void show.hostLeft(gigId, peerId);
+		if (claim) void leaveSeat();
 		return error;
 	};
 	let room = await ctx.sfu.room(gigId);
@@ -183,14 +185,14 @@ async function joinGig(socket: Socket, ctx: MediaContext, show: ShowControl, { g
 	if (claim?.ok) {
 		if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
 	} else if (previous?.role === 'host') {
-		void show.hostLeft(gigId, peerId); // the host rejoined as someone else: the seat is free
+		void leaveSeat(); // the host rejoined as someone else: the seat is free
 	}
 	// Joining again (after a media server restart, or to retry) starts this peer's media afresh.
 	if (previous && previous.room !== room) previous.room.closePeer(peerId);
 	try {
 		room.addPeer(peerId, role === 'viewer' ? null : { id: user.id, name: publicName(user), role });
 	} catch (error) {
-		if (role === 'host') void show.hostLeft(gigId, peerId);
+		if (role === 'host') void leaveSeat();
 		throw error;
 	}
 	socket.data.membership = { gigId, role, room } satisfies Membership;

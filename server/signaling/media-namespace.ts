@@ -33,24 +33,33 @@ export function mediaSignaling(io: Server, log: Logger) {
 	};
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
-	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): { show: ShowControl; close(): void } {
+	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): { show: ShowControl; stop(): void; settled(): Promise<void> } {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
 		const show = showControl(ctx);
 		control = show;
 		const leases = keepShowLeases(ctx);
+		const cleanups = new Set<Promise<void>>();
 		namespace.on('connection', (socket) => {
 			const joins = new Turns();
 			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log);
 			socket.on('disconnect', (reason) => {
 				// A join still under way settles first (it refuses a closed connection), so the
 				// cleanup sees the connection's final membership.
-				void joins.idle.then(() => {
+				const cleanup = joins.idle.then(() => {
 					const membership = socket.data.membership as Membership | undefined;
 					if (membership) return leaveGig(ctx, show, membership, socket.id, reason);
 				});
+				cleanups.add(cleanup);
+				void cleanup.finally(() => cleanups.delete(cleanup));
 			});
 		});
-		return { show, close: () => leases.stop() };
+		return {
+			show,
+			/** Stops renewing host seats: a host still connected here is interrupted when the lease runs out. */
+			stop: () => leases.stop(),
+			/** Resolves once the clean-ups of closed connections finished (they need Redis: call before it goes). */
+			settled: async () => void (await Promise.all(cleanups))
+		};
 	}
 
 	return { listener, attach };
