@@ -15,11 +15,14 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.j
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** Where media listens and the address browsers are told to send it to. */
+	mediaAddress: MediaAddress;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
 	/** Resolves with the bound port once listening. */
@@ -62,11 +65,13 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	io.adapter(createAdapter(pub, sub));
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, domain, log);
+	const mediaAddress = resolveMediaAddress(config);
+	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
-			listenIp: config.RTC_LISTEN_IP,
-			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			listenIp: mediaAddress.listenIp,
+			announcedAddress: mediaAddress.announcedAddress,
 			basePort: config.RTC_PORT
 		},
 		signaling.listener,
@@ -88,6 +93,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		http: server,
 		io,
 		sfu,
+		mediaAddress,
 		ingest,
 		listen: () =>
 			new Promise((resolve, reject) => {

@@ -16,7 +16,9 @@ const port = (name: string) =>
 export const configSchema = z.object({
 	PORT: port('PORT').default(3000),
 	HOST: z.string().min(1).default('0.0.0.0'),
-	RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()], { error: 'RTC_LISTEN_IP must be an IPv4 or IPv6 address' }).default('127.0.0.1'),
+	/** Every interface by default; `127.0.0.1` keeps media on this machine (Chromium only: Firefox offers no loopback candidate). */
+	RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()], { error: 'RTC_LISTEN_IP must be an IPv4 or IPv6 address' }).default('0.0.0.0'),
+	/** Unset: the machine's first network address, detected at start-up (server/media-address.ts). */
 	RTC_ANNOUNCED_ADDRESS: z
 		.string()
 		.regex(/^[a-zA-Z0-9.:-]+$/, 'RTC_ANNOUNCED_ADDRESS must be an IP address or a hostname')
@@ -90,11 +92,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 	if (config.RTC_PORT !== 0 && config.RTC_PORT + config.MEDIASOUP_WORKERS - 1 > 65535) {
 		throw new ConfigError([`RTC_PORT: ${config.RTC_PORT} + ${config.MEDIASOUP_WORKERS} workers runs past port 65535`]);
 	}
-	if (isWildcard(config.RTC_LISTEN_IP) && !config.RTC_ANNOUNCED_ADDRESS) {
-		throw new ConfigError([
-			`RTC_ANNOUNCED_ADDRESS: required when RTC_LISTEN_IP is ${config.RTC_LISTEN_IP}; set it to the IP or hostname browsers can reach`
-		]);
-	}
 	if (Boolean(config.STRIPE_SECRET_KEY) !== Boolean(config.STRIPE_WEBHOOK_SECRET)) {
 		throw new ConfigError(['STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to sell tickets through Stripe, or neither']);
 	}
@@ -104,8 +101,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Whether the simulated card checkout is offered. */
 export function devPaymentsEnabled(config: Config): boolean {
 	return config.DEV_PAYMENTS ? config.DEV_PAYMENTS === 'true' : config.NODE_ENV !== 'production';
-}
-
-function isWildcard(ip: string): boolean {
-	return ip === '0.0.0.0' || ip === '::';
 }

@@ -7,7 +7,7 @@ describe('configuration', () => {
 		expect(loadConfig({})).toEqual({
 			PORT: 3000,
 			HOST: '0.0.0.0',
-			RTC_LISTEN_IP: '127.0.0.1',
+			RTC_LISTEN_IP: '0.0.0.0',
 			RTC_PORT: 40000,
 			MEDIASOUP_WORKERS: os.availableParallelism(),
 			LOG_LEVEL: 'info',
@@ -35,9 +35,10 @@ describe('configuration', () => {
 		}
 	});
 
-	it('requires an announced address when media listens on every interface', () => {
-		expect(() => loadConfig({ RTC_LISTEN_IP: '0.0.0.0' })).toThrow(/RTC_ANNOUNCED_ADDRESS: required/);
-		expect(loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+	it('listens for media on every interface and leaves the announced address to detection unless it is set', () => {
+		expect(loadConfig({}).RTC_ANNOUNCED_ADDRESS).toBeUndefined();
+		expect(loadConfig({ RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+		expect(loadConfig({ RTC_LISTEN_IP: '127.0.0.1' }).RTC_LISTEN_IP).toBe('127.0.0.1');
 	});
 
 	it('normalises the platform wallet and refuses one that is not a wallet address', () => {
