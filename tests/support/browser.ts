@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -24,9 +24,10 @@ export type ChromiumOptions = {
  * Test servers on the machine's own network keep media on 127.0.0.1, where Chromium gathers no ICE
  * candidate without --allow-loopback-in-peer-connection; in a namespace it runs without it.
  */
-export function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [], netns }: ChromiumOptions = {}): Promise<Browser> {
+export async function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [], netns }: ChromiumOptions = {}): Promise<Browser> {
+	const wrapper = netns ? inNamespace(netns, CHROMIUM_PATH) : undefined;
 	return chromium.launch({
-		executablePath: netns ? inNamespace(netns, CHROMIUM_PATH) : CHROMIUM_PATH,
+		executablePath: wrapper ?? CHROMIUM_PATH,
 		headless: true,
 		args: [
 			'--no-sandbox',
@@ -42,7 +43,7 @@ export function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args
 			`--autoplay-policy=${autoplay === 'free' ? 'no-user-gesture-required' : 'document-user-activation-required'}`,
 			...args
 		]
-	});
+	}).finally(() => wrapper && rmSync(path.dirname(wrapper), { recursive: true, force: true }));
 }
 
 /** An executable that starts `binary` inside the namespace, with the arguments (and pipes) it is given. */
