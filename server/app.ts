@@ -11,6 +11,7 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
@@ -83,7 +84,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
 	const seats = new Shows();
-	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });

@@ -13,6 +13,7 @@ import type { MediaAccess } from './media-access.js';
 import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
 import type { ShowControl } from './show-lifecycle.js';
+import type { IceServers } from './ice-servers.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -21,6 +22,7 @@ export type MediaContext = {
 	webhooks: Pick<Webhooks, 'gigLive' | 'gigEnded'>;
 	stage: Stage;
 	access: MediaAccess;
+	iceServers: IceServers;
 	namespace: Namespace;
 	log: Logger;
 };
@@ -97,7 +99,9 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 
 		async 'transport:create'({ direction }) {
 			const m = direction === 'send' ? await publisher() : await allowed();
-			return (await ctx.sfu.room(m.gigId)).createTransport(peerId, direction);
+			const transport = await (await ctx.sfu.room(m.gigId)).createTransport(peerId, direction);
+			// Past the media gate: only now does the browser learn the TURN credentials.
+			return { ...transport, iceServers: ctx.iceServers.for(peerId) };
 		},
 
 		async 'transport:connect'({ transportId, dtlsParameters }) {
