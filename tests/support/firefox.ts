@@ -85,9 +85,10 @@ export class Firefox {
 		private readonly errors: Map<string, string[]>
 	) {}
 
-	static async launch(options: { netns?: Netns } = {}): Promise<Firefox> {
+	/** `prefs` are added to the profile's. */
+	static async launch(options: { netns?: Netns; prefs?: typeof PREFS } = {}): Promise<Firefox> {
 		const profile = mkdtempSync(path.join(os.tmpdir(), 'gigstage-firefox-'));
-		writeFileSync(path.join(profile, 'user.js'), Object.entries(PREFS).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
+		writeFileSync(path.join(profile, 'user.js'), Object.entries({ ...PREFS, ...options.prefs }).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
 		const argv = [FIREFOX_PATH, '--headless', '--no-remote', '--profile', profile, '--remote-debugging-port', '0'];
 		const [command, ...args] = options.netns ? options.netns.command(argv) : argv;
 		const firefox = spawn(command!, args, { env: { ...process.env, MOZ_HEADLESS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,7 +6,9 @@ import type { IceServer } from '../signaling/messages.js';
  * SFU's TCP candidate after it, connect within a second or two; a network that blocks both only
  * says so when every check has timed out, which browsers take 10-30 s to conclude.
  */
-export const DIRECT_CONNECT_DEADLINE_MS = 6000;
+export const DIRECT_CONNECT_DEADLINE_MS = 4000;
+/** A relay that cannot be reached (or whose certificate the browser refuses) never says "failed": direct again after this. */
+export const RELAY_CONNECT_DEADLINE_MS = 10_000;
 
 export type IceTransportOptions = { iceServers: RTCIceServer[]; iceTransportPolicy: RTCIceTransportPolicy };
 
@@ -31,8 +33,8 @@ export class IceRoute {
 	}
 
 	/**
-	 * Calls `onFailed` once if the transport fails, or if it is a direct one that has not connected
-	 * by the deadline while a relay is there to try. Returns a function that stops watching.
+	 * Calls `onFailed` once if the transport fails, or, while there is a relay to switch to or
+	 * from, if it has not connected by its deadline. Returns a function that stops watching.
 	 */
 	watch(transport: Transport, servers: IceServer[], onFailed: (reason: string) => void): () => void {
 		let done = false;
@@ -43,7 +45,11 @@ export class IceRoute {
 			this.failed(servers);
 			onFailed(reason);
 		};
-		const deadline = !this.relay && servers.some(isTurn) ? setTimeout(() => fail('no direct media connection: trying the relay'), DIRECT_CONNECT_DEADLINE_MS) : undefined;
+		const deadline = servers.some(isTurn)
+			? this.relay
+				? setTimeout(() => fail('the relay did not connect: trying directly'), RELAY_CONNECT_DEADLINE_MS)
+				: setTimeout(() => fail('no direct media connection: trying the relay'), DIRECT_CONNECT_DEADLINE_MS)
+			: undefined;
 		transport.on('connectionstatechange', (state) => {
 			if (state === 'connected') clearTimeout(deadline);
 			if (state === 'failed') fail('media connection failed');
