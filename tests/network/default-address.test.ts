@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Redis } from 'ioredis';
 import { launchChromium } from '../support/browser.js';
-import { receivedMedia } from '../support/frames.js';
+import { readPaintedFrames, receivedMedia } from '../support/frames.js';
 import { closePage, goLive, openPage } from '../support/pages.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { Netns } from '../support/netns.js';
@@ -52,6 +52,7 @@ describe('the default media address', () => {
 			const now = await receivedMedia(viewer);
 			return now.framesDecoded > first.framesDecoded + 20 && now.audioPackets > first.audioPackets + 20;
 		});
+		console.info(`first frame, Chromium viewer, direct UDP: ${(await viewer.evaluate(readPaintedFrames)).firstFrameMs} ms from the first consume request`);
 		await closePage(viewer);
 		await closePage(studio);
 	}, 90_000);

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,40 +22,36 @@ export type CoturnOptions = {
 	secret?: string;
 };
 
+/** The coturn configuration README.md documents for production. */
+export const DOCUMENTED_CONFIG = fileURLToPath(new URL('../../docs/coturn.conf', import.meta.url));
+
 /**
- * Debian's coturn with TURN REST credentials (`use-auth-secret`), as docs/coturn.conf sets it up,
- * on a test address. Resolves once it accepts connections.
+ * Debian's coturn run with the documented configuration (docs/coturn.conf), its CHANGE-ME
+ * settings given on the command line: a test address and ports, a secret, a self-signed
+ * certificate, logs to stdout. Resolves once it accepts connections.
  */
 export async function startCoturn({ ip, port, tlsPort, netns, secret = `test-secret-${process.pid}-${Date.now()}` }: CoturnOptions): Promise<Coturn> {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-coturn-'));
-	const lines = [
-		`listening-ip=${ip}`,
-		`relay-ip=${ip}`,
-		`listening-port=${port}`,
-		'min-port=49152',
-		'max-port=49352',
-		'realm=gigstage.test',
-		'use-auth-secret',
-		`static-auth-secret=${secret}`,
-		'fingerprint',
-		'no-cli',
-		'no-dtls',
-		'no-multicast-peers',
-		// A test relays to the SFU on its own machine (or namespace).
-		...(ip.startsWith('127.') ? ['allow-loopback-peers'] : []),
-		'log-file=stdout',
-		'simple-log',
-		`pidfile=${path.join(dir, 'turnserver.pid')}`,
-		`userdb=${path.join(dir, 'turndb')}`
+	const settings = [
+		`--listening-ip=${ip}`,
+		`--relay-ip=${ip}`,
+		`--listening-port=${port}`,
+		'--min-port=49152',
+		'--max-port=49352',
+		'--realm=gigstage.test',
+		`--static-auth-secret=${secret}`,
+		'--log-file=stdout',
+		'--simple-log',
+		`--pidfile=${path.join(dir, 'turnserver.pid')}`,
+		`--userdb=${path.join(dir, 'turndb')}`
 	];
 	if (tlsPort) {
 		execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=turn.gigstage.test', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-		lines.push(`tls-listening-port=${tlsPort}`, `cert=${path.join(dir, 'cert.pem')}`, `pkey=${path.join(dir, 'key.pem')}`);
+		settings.push(`--tls-listening-port=${tlsPort}`, `--cert=${path.join(dir, 'cert.pem')}`, `--pkey=${path.join(dir, 'key.pem')}`);
 	} else {
-		lines.push('no-tls');
+		settings.push('--no-tls');
 	}
-	writeFileSync(path.join(dir, 'turnserver.conf'), lines.join('\n') + '\n');
-	const argv = [TURNSERVER_PATH, '-c', path.join(dir, 'turnserver.conf')];
+	const argv = [TURNSERVER_PATH, '-c', DOCUMENTED_CONFIG, ...settings];
 	const [command, ...args] = netns ? netns.command(argv) : argv;
 	const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	const logs: string[] = [];
