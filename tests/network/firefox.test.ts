@@ -1,39 +1,30 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { Redis } from 'ioredis';
 import { launchChromium } from '../support/browser.js';
 import { Firefox, type FirefoxPage } from '../support/firefox.js';
 import { readPaintedFrames, receivedMedia, receivedMediaInPage } from '../support/frames.js';
 import { closePage, goLive, openPage } from '../support/pages.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { Netns } from '../support/netns.js';
-import { connectRedis } from '../../src/lib/server/store.js';
-import { fixtures } from '../support/fixtures.js';
+import { startSiteIn, type NetnsSite } from '../support/netns-site.js';
 import { waitFor } from '../support/media.js';
 
 // Firefox offers no loopback ICE candidate: like a person's laptop, the namespace has a network
 // address, and the server runs with no media settings at all (it detects that address).
 let laptop: Netns;
-let server: ServerProcess;
+let site: NetnsSite;
 let chromium: Browser;
 let firefox: Firefox;
-let redis: Redis;
-let make: ReturnType<typeof fixtures>;
 
 beforeAll(async () => {
 	laptop = Netns.create('firefox');
 	laptop.addAddress('198.51.100.7');
-	server = await startServerProcess({}, { netns: laptop });
-	redis = await connectRedis({ socketPath: path.join(server.dataDir, 'redis', 'redis.sock') });
-	make = fixtures(redis);
+	site = await startSiteIn(laptop);
 	[chromium, firefox] = await Promise.all([launchChromium({ netns: laptop }), Firefox.launch({ netns: laptop })]);
 });
 afterAll(async () => {
 	await firefox?.close();
 	await chromium?.close();
-	redis?.disconnect();
-	await server?.stop();
+	await site?.stop();
 	laptop?.close();
 });
 
@@ -52,11 +43,11 @@ const firefoxMedia = (page: FirefoxPage) => page.evaluate(receivedMediaInPage, '
 
 describe('Firefox', () => {
 	it('watches a Chromium host: painted frames, live sound, chat both ways, the layer fitting the player', async () => {
-		const { gig, creator, viewer: fan } = await make.show();
-		const studio = await openPage(chromium, `${server.url}/studio/${gig.id}`, { person: creator });
+		const { gig, creator, viewer: fan } = await site.make.show();
+		const studio = await openPage(chromium, `${site.server.url}/studio/${gig.id}`, { person: creator });
 		await goLive(studio);
 
-		const viewer = await firefox.newPage(`${server.url}/gigs/${gig.id}/watch`, { person: fan });
+		const viewer = await firefox.newPage(`${site.server.url}/gigs/${gig.id}/watch`, { person: fan });
 		await waitFor('Firefox paints frames of the show', async () => (await viewer.evaluate(readPaintedFrames)).frames > 10, 20_000);
 		const first = await viewer.evaluate(readPaintedFrames);
 		await waitFor('Firefox keeps painting frames', async () => (await viewer.evaluate(readPaintedFrames)).frames > first.frames + 30);
@@ -86,13 +77,13 @@ describe('Firefox', () => {
 	}, 120_000);
 
 	it('goes live as the host, and Chromium viewers get its picture, sound, chat and all its simulcast layers', async () => {
-		const { gig, creator, viewer: fan } = await make.show();
-		const studio = await firefox.newPage(`${server.url}/studio/${gig.id}`, { person: creator });
+		const { gig, creator, viewer: fan } = await site.make.show();
+		const studio = await firefox.newPage(`${site.server.url}/studio/${gig.id}`, { person: creator });
 		await waitFor('Firefox can go live', () => studio.evaluate(() => document.querySelector<HTMLButtonElement>('[data-testid="go-live"]')?.disabled === false), 20_000);
 		await studio.click('go-live');
 		await waitFor('the Firefox studio says it is live', async () => (await studio.text('broadcast-status')).includes('Live'), 20_000);
 
-		const big = await openPage(chromium, `${server.url}/gigs/${gig.id}/watch`, { person: fan });
+		const big = await openPage(chromium, `${site.server.url}/gigs/${gig.id}/watch`, { person: fan });
 		await waitFor('the Chromium viewer has a picture', async () => (await receivedMedia(big)).videoWidth > 0, 20_000);
 		await waitFor('a big player gets Firefox’s 720p layer', async () => (await receivedMedia(big)).videoWidth === 1280, 30_000);
 		const before = await receivedMedia(big);

@@ -1,16 +1,13 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { Redis } from 'ioredis';
 import { launchChromium } from '../support/browser.js';
 import { Firefox } from '../support/firefox.js';
 import { readPaintedFrames, receivedMedia, receivedMediaInPage, type PaintedFrames, type ReceivedMedia } from '../support/frames.js';
 import { closePage, goLive, openPage } from '../support/pages.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { connect, Netns } from '../support/netns.js';
+import { startSiteIn, type NetnsSite } from '../support/netns-site.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
-import { connectRedis } from '../../src/lib/server/store.js';
-import { fixtures, type Person } from '../support/fixtures.js';
+import type { Person } from '../support/fixtures.js';
 import { waitFor } from '../support/media.js';
 
 // The venue's Wi-Fi (a namespace of its own, on a cable to the server's) and what its firewall
@@ -42,25 +39,18 @@ const ONLY_WEB = venueFirewall('meta l4proto udp drop', `tcp dport != { 3000, ${
 
 let stage: Netns;
 let venue: Netns;
-let server: ServerProcess;
+let site: NetnsSite;
 let coturn: Coturn;
 let studioBrowser: Browser;
 let venueChromium: Browser;
 let venueFirefox: Firefox;
-let redis: Redis;
-let make: ReturnType<typeof fixtures>;
 
 beforeAll(async () => {
 	stage = Netns.create('stage');
 	venue = Netns.create('venue');
 	connect(stage, SERVER, venue, VENUE);
 	coturn = await startCoturn({ ip: SERVER, port: TURN_PORT, tlsPort: TURN_TLS_PORT, netns: stage });
-	server = await startServerProcess(
-		{ ICE_SERVERS: `turn:${SERVER}:${TURN_PORT}?transport=tcp,turns:${SERVER}:${TURN_TLS_PORT}?transport=tcp`, TURN_SECRET: coturn.secret },
-		{ netns: stage }
-	);
-	redis = await connectRedis({ socketPath: path.join(server.dataDir, 'redis', 'redis.sock') });
-	make = fixtures(redis);
+	site = await startSiteIn(stage, { ICE_SERVERS: `turn:${SERVER}:${TURN_PORT}?transport=tcp,turns:${SERVER}:${TURN_TLS_PORT}?transport=tcp`, TURN_SECRET: coturn.secret });
 	[studioBrowser, venueChromium, venueFirefox] = await Promise.all([
 		launchChromium({ netns: stage }),
 		launchChromium({ netns: venue, args: [`--unsafely-treat-insecure-origin-as-secure=${SITE}`, '--ignore-certificate-errors'] }),
@@ -71,8 +61,7 @@ afterAll(async () => {
 	await venueFirefox?.close();
 	await venueChromium?.close();
 	await studioBrowser?.close();
-	redis?.disconnect();
-	await server?.stop();
+	await site?.stop();
 	await coturn?.stop();
 	venue?.close();
 	stage?.close();
@@ -84,28 +73,50 @@ type VenueViewer = {
 	painted(): Promise<PaintedFrames>;
 	/** The connection path the page reports (`data-path` of its note; null when it says nothing). */
 	path(): Promise<string | null>;
+	/** Saves what the page looks like at this size. */
+	screenshot(file: string, size: { width: number; height: number }): Promise<void>;
 	close(): Promise<void>;
 };
+
+const SHOTS = process.env.GIGSTAGE_SCREENSHOTS; // a folder: the test saves the watch page with its path note
+const SIZES = [
+	{ width: 1366, height: 768 },
+	{ width: 390, height: 844 },
+	{ width: 844, height: 390 }
+];
 
 const readPath = () => document.querySelector('[data-testid="connection-path"]')?.getAttribute('data-path') ?? null;
 
 async function openInVenue(browser: 'Chromium' | 'Firefox', url: string, person: Person): Promise<VenueViewer> {
 	if (browser === 'Chromium') {
 		const page = await openPage(venueChromium, url, { person });
-		return { media: () => receivedMedia(page), painted: () => page.evaluate(readPaintedFrames), path: () => page.evaluate(readPath), close: () => closePage(page) };
+		return {
+			media: () => receivedMedia(page),
+			painted: () => page.evaluate(readPaintedFrames),
+			path: () => page.evaluate(readPath),
+			screenshot: async (file, size) => {
+				await page.setViewportSize(size);
+				await page.screenshot({ path: file });
+			},
+			close: () => closePage(page)
+		};
 	}
 	const page = await venueFirefox.newPage(url, { person });
 	return {
 		media: () => page.evaluate(receivedMediaInPage, '[data-testid="player"]'),
 		painted: () => page.evaluate(readPaintedFrames),
 		path: () => page.evaluate(readPath),
+		screenshot: async (file, size) => {
+			await page.setViewport(size);
+			await page.screenshot(file);
+		},
 		close: () => page.close()
 	};
 }
 
 /** Goes live from the studio, opens the watch page in the venue, and checks frames and sound arrive the expected way. */
 async function watchesOver(browser: 'Chromium' | 'Firefox', expectedPath: string): Promise<void> {
-	const { gig, creator, viewer: fan } = await make.show();
+	const { gig, creator, viewer: fan } = await site.make.show();
 	const studio = await openPage(studioBrowser, `http://127.0.0.1:3000/studio/${gig.id}`, { person: creator });
 	await goLive(studio);
 	const viewer = await openInVenue(browser, `${SITE}/gigs/${gig.id}/watch`, fan);
@@ -117,6 +128,7 @@ async function watchesOver(browser: 'Chromium' | 'Firefox', expectedPath: string
 			return now.framesDecoded > first.framesDecoded + 20 && now.audioPackets > first.audioPackets + 20;
 		});
 		await waitFor(`the page reports the ${expectedPath} path`, async () => (await viewer.path()) === expectedPath);
+		for (const size of SHOTS ? SIZES : []) await viewer.screenshot(`${SHOTS}/watch-${expectedPath}-${browser}-${size.width}x${size.height}.png`, size);
 		console.info(`first frame, ${browser} viewer, ${expectedPath}: ${(await viewer.painted()).firstFrameMs} ms from the first consume request`);
 	} finally {
 		await viewer.close();
