@@ -25,11 +25,12 @@ const ADDRESS_SETTINGS = ['PORT', 'HOST', 'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRES
  * Runs the production entry (`server/main.ts`, serving the built app) as its own process, the way
  * `npm start` does, and resolves once it logs that it is up: on a free loopback port, or inside
  * `netns` with the default HTTP port and media address (its first network address, detected).
+ * `nodeArgs` go to node before the entry (e.g. `--import` of a test probe).
  */
-export async function startServerProcess(env: Record<string, string> = {}, options: { netns?: Netns } = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, options: { netns?: Netns; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
 	const inherited = options.netns ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !ADDRESS_SETTINGS.includes(name))) : process.env;
-	const argv = [process.execPath, '--import', 'tsx', 'server/main.ts'];
+	const argv = [process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts'];
 	const [command, ...args] = options.netns ? options.netns.command(argv) : argv;
 	const child = spawn(command!, args, {
 		cwd: root,
