@@ -15,15 +15,19 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** Where media listens and the address browsers are told to send it to. */
+	mediaAddress: MediaAddress;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
 	/** The loopback-only metrics listener (METRICS_PORT), if any: its address and port. */
@@ -55,7 +59,6 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const leaseMs = (config.SHOW_LEASE_SECONDS ?? 6) * 1000;
 	const nodes = new Nodes(redis, leaseMs);
 	const shows = new Shows(redis, nodeId, leaseMs);
-	const pipe = pipeSettings(config);
 
 	const app = express();
 	app.disable('x-powered-by');
@@ -77,6 +80,9 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	io.adapter(createAdapter(pub, sub));
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, domain, log);
+	const mediaAddress = resolveMediaAddress(config);
+	logMediaAddress(mediaAddress, log);
+	const pipe = pipeSettings(config, mediaAddress);
 	// Media between nodes: requests over Redis pub/sub, on a subscriber connection of its own.
 	const channelSub = redis.duplicate({ enableAutoPipelining: false });
 	const connections = [pub, sub, channelSub, redis];
@@ -85,8 +91,8 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
-			listenIp: config.RTC_LISTEN_IP,
-			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			listenIp: mediaAddress.listenIp,
+			announcedAddress: mediaAddress.announcedAddress,
 			basePort: config.RTC_PORT,
 			portRange: config.PIPE_PORTS,
 			consumersPerWorker: config.CONSUMERS_PER_WORKER,
@@ -104,7 +110,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		throw error;
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
-	const media = signaling.attach(sfu, shows, domain, new MediaAccess(domain));
+	const media = signaling.attach(sfu, shows, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows, control: media.show, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
@@ -118,6 +124,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		http: server,
 		io,
 		sfu,
+		mediaAddress,
 		ingest,
 		metricsListener: metricsListener && { host: metricsListener.host, port: metricsListener.port },
 		listen: () =>

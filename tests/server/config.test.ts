@@ -7,7 +7,7 @@ describe('configuration', () => {
 		expect(loadConfig({})).toEqual({
 			PORT: 3000,
 			HOST: '0.0.0.0',
-			RTC_LISTEN_IP: '127.0.0.1',
+			RTC_LISTEN_IP: '0.0.0.0',
 			RTC_PORT: 40000,
 			MEDIASOUP_WORKERS: os.availableParallelism(),
 			LOG_LEVEL: 'info',
@@ -35,9 +35,25 @@ describe('configuration', () => {
 		}
 	});
 
-	it('requires an announced address when media listens on every interface', () => {
-		expect(() => loadConfig({ RTC_LISTEN_IP: '0.0.0.0' })).toThrow(/RTC_ANNOUNCED_ADDRESS: required/);
-		expect(loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+	it('listens for media on every interface and leaves the announced address to detection unless it is set', () => {
+		expect(loadConfig({}).RTC_ANNOUNCED_ADDRESS).toBeUndefined();
+		expect(loadConfig({ RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+		expect(loadConfig({ RTC_LISTEN_IP: '127.0.0.1' }).RTC_LISTEN_IP).toBe('127.0.0.1');
+	});
+
+	it('reads ICE servers as a list of stun:, turn: and turns: URLs, and refuses anything else', () => {
+		const config = loadConfig({ ICE_SERVERS: 'stun:stun.example.org:3478, turn:turn.example.org:3478?transport=udp,turns:turn.example.org:443?transport=tcp', TURN_SECRET: 'a-long-shared-secret' });
+		expect(config.ICE_SERVERS).toEqual(['stun:stun.example.org:3478', 'turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:443?transport=tcp']);
+		expect(loadConfig({ ICE_SERVERS: 'turn:[2001:db8::1]:3478', TURN_SECRET: 'a-long-shared-secret' }).ICE_SERVERS).toEqual(['turn:[2001:db8::1]:3478']);
+		expect(() => loadConfig({ ICE_SERVERS: 'https://turn.example.org' })).toThrow(/ICE_SERVERS: "https:\/\/turn.example.org" is not a stun:, turn: or turns: URL/);
+		expect(() => loadConfig({ ICE_SERVERS: 'turn:user:password@turn.example.org' })).toThrow(/ICE_SERVERS/);
+	});
+
+	it('wants TURN_SECRET with TURN URLs, and TURN URLs with TURN_SECRET', () => {
+		expect(() => loadConfig({ ICE_SERVERS: 'turn:turn.example.org' })).toThrow(/TURN_SECRET: required with turn/);
+		expect(() => loadConfig({ ICE_SERVERS: 'stun:stun.example.org', TURN_SECRET: 'a-long-shared-secret' })).toThrow(/TURN_SECRET: set, but ICE_SERVERS lists no turn/);
+		expect(() => loadConfig({ ICE_SERVERS: 'turn:turn.example.org', TURN_SECRET: 'short' })).toThrow(/TURN_SECRET must be at least 16 characters/);
+		expect(loadConfig({ ICE_SERVERS: 'stun:stun.example.org' }).ICE_SERVERS).toEqual(['stun:stun.example.org']);
 	});
 
 	it('normalises the platform wallet and refuses one that is not a wallet address', () => {
@@ -70,9 +86,9 @@ describe('configuration', () => {
 	it('takes the settings for several nodes, with pipes defaulting to the media address', () => {
 		const config = loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: '203.0.113.7', PIPE_PORTS: '42000-42999', PIPE_SRTP: 'true', CONSUMERS_PER_WORKER: '300', SHOW_LEASE_SECONDS: '8', METRICS_TOKEN: 'a-long-enough-token', METRICS_PORT: '9464' });
 		expect(config).toMatchObject({ PIPE_PORTS: { min: 42000, max: 42999 }, CONSUMERS_PER_WORKER: 300, SHOW_LEASE_SECONDS: 8, METRICS_PORT: 9464 });
-		expect(pipeSettings(config)).toEqual({ listenIp: '0.0.0.0', announcedAddress: '203.0.113.7', srtp: true });
-		expect(pipeSettings(loadConfig({}))).toEqual({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', srtp: false });
-		expect(pipeSettings(loadConfig({ PIPE_ANNOUNCED_ADDRESS: 'node-b' })).announcedAddress).toBe('node-b');
+		const media = { listenIp: '0.0.0.0', announcedAddress: '203.0.113.7' };
+		expect(pipeSettings(config, media)).toEqual({ listenIp: '0.0.0.0', announcedAddress: '203.0.113.7', srtp: true });
+		expect(pipeSettings(loadConfig({ PIPE_LISTEN_IP: '10.0.0.11', PIPE_ANNOUNCED_ADDRESS: 'node-b' }), media)).toEqual({ listenIp: '10.0.0.11', announcedAddress: 'node-b', srtp: false });
 	});
 
 	it('refuses unusable settings for several nodes, saying why', () => {
@@ -81,6 +97,5 @@ describe('configuration', () => {
 		expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
 		expect(() => loadConfig({ SHOW_LEASE_SECONDS: '1' })).toThrow(/SHOW_LEASE_SECONDS must be at least 2/);
 		expect(() => loadConfig({ CONSUMERS_PER_WORKER: '0' })).toThrow(/CONSUMERS_PER_WORKER must be at least 1/);
-		expect(() => loadConfig({ PIPE_LISTEN_IP: '0.0.0.0' })).toThrow(/PIPE_ANNOUNCED_ADDRESS: required/);
 	});
 });
