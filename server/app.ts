@@ -13,15 +13,19 @@ import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
 import { watchConnections } from './signaling/connections.js';
 import { siteOriginCheck } from './signaling/site-origin.js';
+import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** Where media listens and the address browsers are told to send it to. */
+	mediaAddress: MediaAddress;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
 	/** Resolves with the bound port once listening. */
@@ -66,11 +70,13 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	provideServices(services);
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, services, log);
+	const mediaAddress = resolveMediaAddress(config);
+	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
-			listenIp: config.RTC_LISTEN_IP,
-			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			listenIp: mediaAddress.listenIp,
+			announcedAddress: mediaAddress.announcedAddress,
 			basePort: config.RTC_PORT
 		},
 		signaling.listener,
@@ -82,7 +88,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
 	const seats = new Shows();
-	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
@@ -92,6 +98,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		http: server,
 		io,
 		sfu,
+		mediaAddress,
 		ingest,
 		listen: () =>
 			new Promise((resolve, reject) => {
