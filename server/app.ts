@@ -15,6 +15,8 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { watchConnections } from './signaling/connections.js';
+import { siteOriginCheck } from './signaling/site-origin.js';
 import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
@@ -53,7 +55,6 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
 	});
 	const domain = createDomain(config, redis, log);
-	provideServices(domain);
 	// This process among the nodes sharing Redis: its host seats, its tracks and its pipes carry this id.
 	const nodeId = newNodeId();
 	const leaseMs = (config.SHOW_LEASE_SECONDS ?? 6) * 1000;
@@ -71,15 +72,18 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	app.use(web);
 
 	const server = http.createServer(app);
-	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
+	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
 	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
 	// track of their replies, and fail them as unhandled rejections when the server closes.
 	const sub = redis.duplicate({ enableAutoPipelining: false });
 	io.adapter(createAdapter(pub, sub));
+	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
+	provideServices(services);
 	const signaling = mediaSignaling(io, log);
-	const live = liveSignaling(io, domain, log);
+	const live = liveSignaling(io, services, log);
 	const mediaAddress = resolveMediaAddress(config);
 	logMediaAddress(mediaAddress, log);
 	const pipe = pipeSettings(config, mediaAddress);

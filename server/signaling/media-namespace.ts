@@ -11,6 +11,7 @@ import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
 import { keepShowLeases } from './show-leases.js';
 import { Turns } from './turns.js';
+import { FailureLog } from './failure-log.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -40,9 +41,10 @@ export function mediaSignaling(io: Server, log: Logger) {
 		control = show;
 		const leases = keepShowLeases(ctx);
 		const cleanups = new Set<Promise<void>>();
+		const failures = new FailureLog(log);
 		namespace.on('connection', (socket) => {
 			const joins = new Turns();
-			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log);
+			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log, failures);
 			socket.on('disconnect', (reason) => {
 				// A join still under way settles first (it refuses a closed connection), so the
 				// cleanup sees the connection's final membership.
