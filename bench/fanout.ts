@@ -169,9 +169,12 @@ function print(s: Step): void {
 	console.log(`  ${String(s.viewers).padStart(5)} viewers  consumers ${s.consumers_per_worker.join('+')}  cpu ${s.worker_cpu_percent.join('+')} %  intake ${s.intake_pps} pps (${Math.round(s.intake_ratio * 100)} %)  latency median/p95 ${latency}  ${s.ok ? 'ok' : 'OVER'}`);
 }
 
-/** CPU share of one core per consumer, from the one-worker run's steps (least squares through its points). */
+/**
+ * CPU share of one core per consumer, from every step of the one-worker run (least squares through
+ * its points): what a consumer costs the worker holds whether or not the step stayed within limits.
+ */
 function cpuPerConsumer(steps: Step[]): number {
-	const points = steps.filter((s) => s.ok).map((s) => ({ x: s.consumers_per_worker[0]!, y: s.worker_cpu_percent[0]! / 100 }));
+	const points = steps.map((s) => ({ x: s.consumers_per_worker[0]!, y: s.worker_cpu_percent[0]! / 100 }));
 	const n = points.length;
 	if (n < 2) return NaN;
 	const [sx, sy] = [points.reduce((a, p) => a + p.x, 0), points.reduce((a, p) => a + p.y, 0)];
