@@ -54,7 +54,7 @@ export const configSchema = z.object({
 		.string()
 		.transform((w, ctx) => normaliseWallet(w) ?? (ctx.addIssue({ code: 'custom', message: 'PLATFORM_WALLET must be a wallet address like https://wallet.example/gigstage or $wallet.example/gigstage' }), z.NEVER))
 		.optional(),
-	/** The simulated card checkout; on by default except when NODE_ENV=production. */
+	/** The simulated card checkout: off unless set to `true` (the tests and `npm run dev` turn it on). */
 	DEV_PAYMENTS: z.enum(['true', 'false'], { error: 'DEV_PAYMENTS must be true or false' }).optional(),
 	STRIPE_SECRET_KEY: z.string().startsWith('sk_', 'STRIPE_SECRET_KEY must start with sk_').optional(),
 	STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'STRIPE_WEBHOOK_SECRET must start with whsec_').optional(),
@@ -101,9 +101,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 	return config;
 }
 
-/** Whether the simulated card checkout is offered. */
+/**
+ * Whether the simulated card checkout is offered. Only when asked for in so many words: anyone can
+ * pay it with the public test card, so a server left on its defaults must never sell that way.
+ */
 export function devPaymentsEnabled(config: Config): boolean {
-	return config.DEV_PAYMENTS ? config.DEV_PAYMENTS === 'true' : config.NODE_ENV !== 'production';
+	return config.DEV_PAYMENTS === 'true';
 }
 
 function isWildcard(ip: string): boolean {

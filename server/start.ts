@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { loadConfig, ConfigError, devPaymentsEnabled, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createServer } from './app.js';
 
@@ -18,6 +18,9 @@ export async function start(loadWeb: (config: Config, log: Logger) => Promise<Re
 		const server = await createServer(config, log, await loadWeb(config, log));
 		const port = await server.listen();
 		log.info({ url: `http://localhost:${port}`, rtc: config.RTC_ANNOUNCED_ADDRESS ?? config.RTC_LISTEN_IP }, 'Gigstage is up');
+		if (devPaymentsEnabled(config)) {
+			log.warn('DEV_PAYMENTS=true: the test checkout sells tickets to anyone with the public test card; never on a public server');
+		}
 		if (config.RTC_LISTEN_IP === '127.0.0.1' && !config.RTC_ANNOUNCED_ADDRESS) {
 			log.info('media is reachable from this machine only; set RTC_LISTEN_IP=0.0.0.0 and RTC_ANNOUNCED_ADDRESS to serve other devices');
 		}

@@ -14,7 +14,8 @@ afterAll(() => stripe?.close());
 
 const site = siteForThisFile({
 	browser: false,
-	env: () => ({ STRIPE_SECRET_KEY: STRIPE.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret, STRIPE_API_BASE: stripe.apiBase })
+	// The test checkout is off unless asked for; these tests sell through it.
+	env: () => ({ DEV_PAYMENTS: 'true', STRIPE_SECRET_KEY: STRIPE.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret, STRIPE_API_BASE: stripe.apiBase })
 });
 const webhook = () => `${site.url}/api/stripe/webhook`;
 
