@@ -15,6 +15,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.j
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
@@ -54,6 +55,11 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 
 	const server = http.createServer(app);
 	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// After Socket.IO has wrapped the request listeners, so this runs before anything else reads a
+	// request: pages, form actions and Socket.IO handshakes all see the one client address.
+	const trust = parseTrustProxy(config.TRUST_PROXY) as TrustedProxies;
+	server.prependListener('request', (req) => stampClientAddress(req, trust));
+	server.prependListener('upgrade', (req) => stampClientAddress(req, trust));
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
 	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
+import { parseTrustProxy } from '../src/lib/server/client-address.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ingestTranscodeModes = ['auto', 'always', 'never'] as const;
@@ -65,6 +66,14 @@ export const configSchema = z.object({
 	CHAT_HISTORY_LENGTH: z.coerce.number({ error: 'CHAT_HISTORY_LENGTH must be a number' }).int().min(10, 'CHAT_HISTORY_LENGTH must be at least 10').max(100_000).optional(),
 	/** Seconds a viewer stays counted after their server node stops answering (default 30). */
 	PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number' }).int().min(1, 'PRESENCE_TTL_SECONDS must be at least 1').max(3600).optional(),
+	/**
+	 * Which connections may name their client in X-Forwarded-For: unset trusts none (the connection's
+	 * own address counts), a number trusts that many proxies in front, or a list of addresses/CIDRs.
+	 */
+	TRUST_PROXY: z
+		.string()
+		.refine((v) => typeof parseTrustProxy(v) !== 'string', { error: (issue) => String(parseTrustProxy(String(issue.input))) })
+		.optional(),
 	/** Let creators' webhook URLs point at loopback or private networks (off: only public addresses). */
 	WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'WEBHOOKS_ALLOW_PRIVATE must be true or false' }).optional()
 });
