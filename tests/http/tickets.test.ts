@@ -50,10 +50,10 @@ describe('tickets over HTTP', () => {
 		const page = await as(fan).get(start.location!);
 		expect(page.text).toMatch(/test checkout/i);
 		expect((await as(await site.make.person()).get(start.location!)).status).toBe(404); // not their checkout
-		const declined = await as(fan).post(start.location!, { cardNumber: '4000 0000 0000 0002', expiry: '12/30', cvc: '123' });
+		const declined = await as(fan).post(`${start.location}?/pay`, { cardNumber: '4000 0000 0000 0002', expiry: '12/30', cvc: '123' });
 		expect(declined.status).toBe(402);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
-		const paid = await as(fan).post(start.location!, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
+		const paid = await as(fan).post(`${start.location}?/pay`, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
 		expect(paid.status).toBe(303);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(true);
 	});

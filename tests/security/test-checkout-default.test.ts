@@ -48,7 +48,7 @@ describe('the test checkout', () => {
 		expect(buy.location).toBeNull();
 		// Even a checkout made some other way cannot be paid through the test page.
 		const checkout = await plain.make.tickets.startCheckout(gig, buyer.user.id, 'dev');
-		const pay = await http.post(`/checkout/dev/${checkout.id}`, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
+		const pay = await http.post(`/checkout/dev/${checkout.id}?/pay`, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
 		expect(pay.status).toBeGreaterThanOrEqual(400);
 		expect((await http.get(`/checkout/dev/${checkout.id}`)).status).toBe(404);
 		expect(await plain.make.tickets.hasTicket(gig.id, buyer.user.id)).toBe(false);

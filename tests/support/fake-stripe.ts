@@ -126,6 +126,11 @@ export async function startFakeStripe(options: { secretKey: string; webhookSecre
 		const checked = validateSessionParams(params);
 		const id = `cs_test_${randomId(24)}`;
 		const created = Math.floor(Date.now() / 1000);
+		// Stripe accepts a session lifetime between 30 minutes and 24 hours.
+		const expiresAt = optionalString(params, 'expires_at') === undefined ? created + 24 * 3600 : Number(optionalString(params, 'expires_at'));
+		if (!Number.isInteger(expiresAt) || expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
+			throw invalid(400, 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.');
+		}
 		const session: FakeSession = {
 			id,
 			params,
@@ -146,7 +151,7 @@ export async function startFakeStripe(options: { secretKey: string; webhookSecre
 				customer: null,
 				customer_details: null,
 				customer_email: optionalString(params, 'customer_email') ?? null,
-				expires_at: created + 24 * 3600,
+				expires_at: expiresAt,
 				livemode: false,
 				metadata: checked.metadata,
 				mode: checked.mode,
