@@ -25,7 +25,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Service
 	return {
 		accounts: new Accounts(redis, adminEmails),
 		gigs,
-		covers: new Covers(config.DATA_DIR),
+		covers: new Covers(config.DATA_DIR, redis, gigs),
 		tickets,
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, log }),
 		webhooks,
