@@ -15,6 +15,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.j
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { securityHeaders, withSecurityHeaders } from './security-headers.js';
 import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
 
 export type GigstageServer = {
@@ -48,6 +49,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 
 	const app = express();
 	app.disable('x-powered-by');
+	app.use(withSecurityHeaders(config.PUBLIC_URL));
 	app.get('/healthz', (_req, res) => {
 		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
 	});
@@ -60,6 +62,9 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const trust = parseTrustProxy(config.TRUST_PROXY) as TrustedProxies;
 	server.prependListener('request', (req) => stampClientAddress(req, trust));
 	server.prependListener('upgrade', (req) => stampClientAddress(req, trust));
+	// Socket.IO's polling answers bypass express: they get the same headers.
+	const socketHeaders = securityHeaders(config.PUBLIC_URL);
+	io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
 	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
