@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -15,8 +15,8 @@ export type ChromiumOptions = {
  * Without --allow-loopback-in-peer-connection Chromium gathers no ICE candidate on 127.0.0.1 and
  * nothing connects.
  */
-export function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [] }: ChromiumOptions = {}): Promise<Browser> {
-	return chromium.launch({
+export async function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [] }: ChromiumOptions = {}): Promise<Browser> {
+	const browser = await chromium.launch({
 		executablePath: CHROMIUM_PATH,
 		headless: true,
 		args: [
@@ -34,4 +34,28 @@ export function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args
 			...args
 		]
 	});
+	return reportingCspViolations(browser);
+}
+
+// Pages run under the site's Content-Security-Policy: anything it blocks is a bug the test must
+// show. Chromium logs every violation to the page's console ("… violates the following Content
+// Security Policy directive …"); tests/support/csp-guard.ts fails the test that saw one.
+const VIOLATIONS = Symbol.for('gigstage.cspViolations');
+const violations = (): string[] => ((globalThis as Record<symbol, string[]>)[VIOLATIONS] ??= []);
+
+/** The CSP violations the browsers of this test file reported since the last call. */
+export function takeCspViolations(): string[] {
+	return violations().splice(0);
+}
+
+function reportingCspViolations(browser: Browser): Browser {
+	const newContext = browser.newContext.bind(browser);
+	browser.newContext = async (...options: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+		const context = await newContext(...options);
+		context.on('console', (message) => {
+			if (/Content Security Policy/i.test(message.text())) violations().push(`${message.page()?.url() ?? 'a page'}: ${message.text()}`);
+		});
+		return context;
+	};
+	return browser;
 }
