@@ -60,8 +60,6 @@ export const configSchema = z.object({
 	STRIPE_SECRET_KEY: z.string().startsWith('sk_', 'STRIPE_SECRET_KEY must start with sk_').optional(),
 	STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'STRIPE_WEBHOOK_SECRET must start with whsec_').optional(),
 	STRIPE_API_BASE: z.url().optional(),
-	/** Comma-separated emails that sign up as admins. */
-	ADMIN_EMAILS: z.string().optional(),
 	/** Chat messages kept per gig (default 1000); older ones are trimmed. */
 	CHAT_HISTORY_LENGTH: z.coerce.number({ error: 'CHAT_HISTORY_LENGTH must be a number' }).int().min(10, 'CHAT_HISTORY_LENGTH must be at least 10').max(100_000).optional(),
 	/** Seconds a viewer stays counted after their server node stops answering (default 30). */

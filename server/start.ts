@@ -18,6 +18,9 @@ export async function start(loadWeb: (config: Config, log: Logger) => Promise<Re
 		const server = await createServer(config, log, await loadWeb(config, log));
 		const port = await server.listen();
 		log.info({ url: `http://localhost:${port}`, rtc: config.RTC_ANNOUNCED_ADDRESS ?? config.RTC_LISTEN_IP }, 'Gigstage is up');
+		if (process.env.ADMIN_EMAILS) {
+			log.warn('ADMIN_EMAILS is no longer read (a sign-up proves nothing about an email): grant admin with `npm run admin -- grant <email>` on this server');
+		}
 		if (devPaymentsEnabled(config)) {
 			log.warn('DEV_PAYMENTS=true: the test checkout sells tickets to anyone with the public test card; never on a public server');
 		}

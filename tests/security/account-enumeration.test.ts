@@ -26,7 +26,7 @@ function watchedPasswords(): PasswordHasher & { checked: string[] } {
 describe('log-in for an email nobody uses', () => {
 	it('runs the same password hash, at the same cost, as a wrong password for a real account', async () => {
 		const passwords = watchedPasswords();
-		const accounts = new Accounts(store.redis, undefined, passwords);
+		const accounts = new Accounts(store.redis, passwords);
 		await accounts.signUp({ email: 'real@example.org', password }, 'ip-a');
 		const wrong = await accounts.logIn({ email: 'real@example.org', password: 'not the password' }, { address: 'ip-b', deviceToken: null }).catch((e) => e);
 		const unknown = await accounts.logIn({ email: 'nobody@example.org', password: 'not the password' }, { address: 'ip-c', deviceToken: null }).catch((e) => e);
@@ -38,7 +38,7 @@ describe('log-in for an email nobody uses', () => {
 	});
 
 	it('draws on the same log-in budgets as a real account', async () => {
-		const accounts = new Accounts(store.redis, undefined, watchedPasswords());
+		const accounts = new Accounts(store.redis, watchedPasswords());
 		const codes: string[] = [];
 		for (let i = 0; i < 11; i++) codes.push((await accounts.logIn({ email: 'ghost@example.org', password: `guess ${i}` }, { address: `ip-${i}`, deviceToken: null }).catch((e) => e)).code);
 		expect(codes).toEqual([...Array(10).fill('BAD_CREDENTIALS'), 'RATE_LIMITED']);

@@ -53,7 +53,6 @@ export class Accounts {
 
 	constructor(
 		private readonly redis: Redis,
-		private readonly adminEmails: ReadonlySet<string> = new Set(),
 		private readonly passwords: PasswordHasher = scryptPasswords
 	) {
 		this.guard = new LoginGuard(redis);
@@ -67,7 +66,8 @@ export class Accounts {
 		const user: User = {
 			id: newId(),
 			email,
-			role: this.adminEmails.has(email) ? 'admin' : 'viewer',
+			// Never admin: nothing about a sign-up (an unverified email) is trusted. The operator grants it (server/admin.ts).
+			role: 'viewer',
 			displayName: null,
 			wallet: null,
 			createdAt: Date.now()
@@ -114,6 +114,37 @@ export class Accounts {
 		const role: Role = user.role === 'admin' ? 'admin' : 'creator';
 		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '' });
 		return { ...user, role, displayName, wallet };
+	}
+
+	/** The account with this email, if any. */
+	async byEmail(email: string): Promise<User | null> {
+		const id = await this.redis.get(key.email(email.trim().toLowerCase()));
+		return id ? this.user(id) : null;
+	}
+
+	/**
+	 * Makes a person an admin, or takes it back (they are a creator again if they had become one).
+	 * Only the operator's command calls this (`npm run admin`): no page or request can.
+	 */
+	async setAdmin(email: string, admin: boolean): Promise<User> {
+		const user = await this.byEmail(email);
+		if (!user) throw new DomainError('INVALID_INPUT', `There is no account with the email ${email}.`);
+		const role: Role = admin ? 'admin' : user.displayName ? 'creator' : 'viewer';
+		await this.redis.hset(key.user(user.id), 'role', role);
+		return { ...user, role };
+	}
+
+	/** Every admin, by scanning the accounts (an operator's command, not a page). */
+	async admins(): Promise<User[]> {
+		const found: User[] = [];
+		let cursor = '0';
+		do {
+			const [next, keys] = await this.redis.scan(cursor, 'MATCH', 'gs:user:*', 'COUNT', 500);
+			cursor = next;
+			const roles = await Promise.all(keys.map((k) => this.redis.hget(k, 'role')));
+			for (const [i, k] of keys.entries()) if (roles[i] === 'admin') found.push((await this.user(k.slice('gs:user:'.length)))!);
+		} while (cursor !== '0');
+		return found.filter(Boolean).sort((a, b) => a.email.localeCompare(b.email));
 	}
 
 	async createSession(userId: string): Promise<string> {
