@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { fakeStripeForThisFile } from '../support/fake-stripe.js';
 import type { Person } from '../support/fixtures.js';
 import { HOLD_MS } from '../../src/lib/server/tickets/tickets.js';
 
@@ -9,17 +9,8 @@ import { HOLD_MS } from '../../src/lib/server/tickets/tickets.js';
 // buyer got SOLD_OUT. One open hold per person per gig, a short hold, the seat back as soon as the
 // buyer goes back, and the creator sees how many seats are held.
 
-const STRIPE = { secretKey: 'sk_test_gigstage', webhookSecret: 'whsec_gigstage_test' };
-let stripe: FakeStripe;
-beforeAll(async () => {
-	stripe = await startFakeStripe(STRIPE);
-});
-afterAll(() => stripe?.close());
-
-const site = siteForThisFile({
-	browser: false,
-	env: () => ({ DEV_PAYMENTS: 'true', STRIPE_SECRET_KEY: STRIPE.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret, STRIPE_API_BASE: stripe.apiBase })
-});
+const payments = fakeStripeForThisFile();
+const site = siteForThisFile({ browser: false, env: payments.env });
 const as = (person: Person) => new HttpClient(site.url).useSession(person.token);
 
 /** A paid gig with `free` seats left (the fixture's viewer holds one more). */
@@ -77,7 +68,7 @@ describe('seats held by unpaid checkouts', () => {
 		const [staller, buyer] = [await site.make.person(), await site.make.person()];
 		const start = await as(staller).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' });
 		expect(start.status).toBe(303);
-		const session = [...stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
+		const session = [...payments.stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
 		expect(session.object.expires_at - session.object.created).toBeLessThanOrEqual(40 * 60);
 		expect((await as(buyer).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' })).status).toBe(409);
 		// Stripe's "back" link: the cancel_url it was given.

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A loopback stand-in for api.stripe.com that speaks its wire protocol (form-encoded requests in
@@ -445,4 +446,27 @@ function assertLoopback(url: string): void {
 	if (!(host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
 		throw new Error(`fake Stripe only delivers webhooks to loopback addresses, not ${url}`);
 	}
+}
+
+/** Test keys the fake Stripe and the server under test share. */
+export const STRIPE_TEST_KEYS = { secretKey: 'sk_test_gigstage', webhookSecret: 'whsec_gigstage_test' };
+
+/**
+ * A fake Stripe for the test file (started before its tests, closed after them), and the server
+ * settings that sell through it and the test checkout.
+ */
+export function fakeStripeForThisFile(): { readonly stripe: FakeStripe; env(): Record<string, string> } {
+	let stripe: FakeStripe | undefined;
+	beforeAll(async () => {
+		stripe = await startFakeStripe(STRIPE_TEST_KEYS);
+	});
+	afterAll(() => stripe?.close());
+	return {
+		get stripe() {
+			if (!stripe) throw new Error('the fake Stripe starts in beforeAll: use it inside a test');
+			return stripe;
+		},
+		// The test checkout is off unless asked for; these tests sell through it too.
+		env: () => ({ DEV_PAYMENTS: 'true', STRIPE_SECRET_KEY: STRIPE_TEST_KEYS.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE_TEST_KEYS.webhookSecret, STRIPE_API_BASE: stripe!.apiBase })
+	};
 }
