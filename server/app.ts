@@ -11,6 +11,8 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { watchConnections } from './signaling/connections.js';
+import { siteOriginCheck } from './signaling/site-origin.js';
 import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
@@ -49,7 +51,6 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
 	});
 	const domain = createDomain(config, redis, log);
-	provideServices(domain);
 
 	const app = express();
 	app.disable('x-powered-by');
@@ -60,7 +61,8 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	app.use(web);
 
 	const server = http.createServer(app);
-	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
+	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
 	// After Socket.IO has wrapped the request listeners, so this runs before anything else reads a
 	// request: pages, form actions and Socket.IO handshakes all see the one client address.
 	const trust = parseTrustProxy(config.TRUST_PROXY) as TrustedProxies;
@@ -75,8 +77,10 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	// track of their replies, and fail them as unhandled rejections when the server closes.
 	const sub = redis.duplicate({ enableAutoPipelining: false });
 	io.adapter(createAdapter(pub, sub));
+	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
+	provideServices(services);
 	const signaling = mediaSignaling(io, log);
-	const live = liveSignaling(io, domain, log);
+	const live = liveSignaling(io, services, log);
 	const mediaAddress = resolveMediaAddress(config);
 	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
