@@ -11,7 +11,7 @@ import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
 import { keepShowLeases } from './show-leases.js';
 import { Turns } from './turns.js';
-import { FailureLog } from './failure-log.js';
+import { failureLogFor } from './failure-log.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -41,7 +41,7 @@ export function mediaSignaling(io: Server, log: Logger) {
 		control = show;
 		const leases = keepShowLeases(ctx);
 		const cleanups = new Set<Promise<void>>();
-		const failures = new FailureLog(log);
+		const failures = failureLogFor(log);
 		namespace.on('connection', (socket) => {
 			const joins = new Turns();
 			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log, failures);
