@@ -72,3 +72,11 @@ export async function packetsOver(sink: RtpSink, ms: number): Promise<number> {
 	await new Promise((r) => setTimeout(r, ms));
 	return sink.packets() - start;
 }
+
+/** Resolves once nothing reaches `sink` for a quiet window (packets already on their way may still land first). */
+export async function flowStops(sink: RtpSink, what: string, quietMs = 500, ms = 8000): Promise<void> {
+	const deadline = Date.now() + ms;
+	while ((await packetsOver(sink, quietMs)) > 0) {
+		if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+	}
+}
