@@ -65,6 +65,11 @@ export const configSchema = z.object({
 	CHAT_HISTORY_LENGTH: z.coerce.number({ error: 'CHAT_HISTORY_LENGTH must be a number' }).int().min(10, 'CHAT_HISTORY_LENGTH must be at least 10').max(100_000).optional(),
 	/** Seconds a viewer stays counted after their server node stops answering (default 30). */
 	PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number' }).int().min(1, 'PRESENCE_TTL_SECONDS must be at least 1').max(3600).optional(),
+	/**
+	 * Free space (MB) kept on DATA_DIR's disk: below it new covers and the embedded Redis's writes
+	 * are refused (reads and shows go on) until space is freed. Default 100.
+	 */
+	DISK_RESERVE_MB: z.coerce.number({ error: 'DISK_RESERVE_MB must be a number' }).min(0, 'DISK_RESERVE_MB must be at least 0').max(1_000_000).optional(),
 	/** Let creators' webhook URLs point at loopback or private networks (off: only public addresses). */
 	WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'WEBHOOKS_ALLOW_PRIVATE must be true or false' }).optional()
 });

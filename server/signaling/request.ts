@@ -4,6 +4,7 @@ import { ZodError, type z } from 'zod';
 import { MediaError } from '../../sfu/errors.js';
 import { MAX_MESSAGE_BYTES, requests, type ErrorCode } from '../../src/lib/signaling/messages.js';
 import type { LiveErrorCode } from '../../src/lib/live/messages.js';
+import { storeFailure, STORE_FAILURE_CODES, STORE_FAILURE_MESSAGES } from '../../src/lib/server/store-errors.js';
 
 /** Every code a signaling namespace (`/media`, `/live`) answers with. */
 export type RefusalCode = ErrorCode | LiveErrorCode;
@@ -73,6 +74,9 @@ function toWireError(error: unknown, name: string, socketId: string, log: Logger
 	}
 	// mediasoup rejects parameters it cannot use with a TypeError; that is the client's fault.
 	if (error instanceof TypeError) return { code: 'BAD_REQUEST', message: `invalid "${name}": ${error.message}` };
+	// Redis away or full: expected during an outage (StoreStatus logs it once), not a bug.
+	const failure = storeFailure(error);
+	if (failure) return { code: STORE_FAILURE_CODES[failure], message: STORE_FAILURE_MESSAGES[failure] };
 	log.error({ socketId, name, err: error }, 'signaling request failed');
 	return { code: 'INTERNAL', message: 'the server could not complete this request' };
 }

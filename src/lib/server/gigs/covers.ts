@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -14,11 +14,19 @@ const SIGNATURES: { type: string; ext: string; test: (b: Buffer) => boolean }[] 
 
 const FILE_NAME = /^[a-z0-9]+-[a-z0-9]+\.(png|jpg|webp)$/;
 
+/** Whether the disk has room (DiskSpace in production); `check` looks again after a write failed. */
+export type DiskRoom = { readonly low: boolean; check(): Promise<boolean> };
+
+const ROOMY: DiskRoom = { low: false, check: async () => false };
+
 /** Cover images of gigs, stored as files under DATA_DIR/covers. */
 export class Covers {
 	private readonly dir: string;
 
-	constructor(dataDir: string) {
+	constructor(
+		dataDir: string,
+		private readonly disk: DiskRoom = ROOMY
+	) {
 		this.dir = path.resolve(dataDir, 'covers');
 	}
 
@@ -29,10 +37,32 @@ export class Covers {
 		const bytes = Buffer.from(await file.arrayBuffer());
 		const kind = SIGNATURES.find((s) => s.test(bytes));
 		if (!kind) throw new DomainError('INVALID_INPUT', 'The cover must be a PNG, JPEG or WebP image.', { cover: 'Use a PNG, JPEG or WebP image' });
+		if (this.disk.low) throw diskFull();
 		const name = `${gigId}-${newId(8)}.${kind.ext}`;
 		await mkdir(this.dir, { recursive: true });
-		await writeFile(path.join(this.dir, name), bytes);
+		await this.write(path.join(this.dir, name), bytes);
 		return name;
+	}
+
+	/** Whole or not at all: written beside its name (never served), synced, then renamed into place. */
+	private async write(file: string, bytes: Buffer): Promise<void> {
+		const partial = `${file}.part`;
+		try {
+			const handle = await open(partial, 'wx');
+			try {
+				await handle.writeFile(bytes);
+				await handle.sync();
+			} finally {
+				await handle.close();
+			}
+			await rename(partial, file);
+		} catch (error) {
+			await rm(partial, { force: true });
+			const code = (error as { code?: unknown }).code;
+			if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+			await this.disk.check();
+			throw diskFull();
+		}
 	}
 
 	async read(name: string): Promise<{ bytes: Buffer; type: string } | null> {
@@ -44,4 +74,10 @@ export class Covers {
 			return null;
 		}
 	}
+}
+
+function diskFull(): DomainError {
+	return new DomainError('STORAGE_FULL', 'The server’s disk is full, so the cover image could not be saved. Try again later.', {
+		cover: 'Not saved: the server’s disk is full'
+	});
 }
