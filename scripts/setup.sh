@@ -12,7 +12,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 	redis-server ffmpeg)
-[[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core)
+[[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core strace)
 
 missing=()
 for p in "${packages[@]}"; do

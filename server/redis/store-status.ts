@@ -99,9 +99,11 @@ export class StoreStatus implements StoreGate {
 			await this.main.ping();
 		} catch (error) {
 			if (this.main.status === 'ready' && (error as Error).message === 'Command timed out') {
-				// Frozen (SIGSTOP, a stalled network): reconnecting fails queued work fast and finds it again when it thaws.
+				// Frozen (SIGSTOP, a stalled network): dropping the socket fails the commands waiting on it
+				// at once, and reconnecting finds Redis again when it thaws. Destroyed, not ended: a frozen
+				// peer never acknowledges a graceful close.
 				this.update('Redis stopped answering', true);
-				this.main.disconnect(true);
+				this.main.stream?.destroy();
 			}
 		} finally {
 			this.pinging = false;

@@ -12,21 +12,35 @@ export type ServerProcess = {
 	logs: string[];
 	/** Its data directory; its embedded Redis listens on `<dataDir>/redis/redis.sock`. */
 	dataDir: string;
+	/** Resolves when the process has exited, however it ended. */
+	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+	/** SIGTERM (SIGKILL after 5 s); removes the data directory unless it was given. */
 	stop(): Promise<void>;
+	/** SIGKILL, as a crash or the OOM killer would; keeps the data directory. */
+	kill(): Promise<void>;
+};
+
+export type ServerProcessOptions = {
+	/** Use this data directory (kept after stop) instead of a fresh temporary one: a restart finds its data. */
+	dataDir?: string;
+	/** Runs node under another command (e.g. in its own mount namespace); it must exec what it is given. */
+	wrap?: (command: string[]) => string[];
 };
 
 /**
  * Runs the production entry (`server/main.ts`, serving the built app) as its own process on a
  * free loopback port, the way `npm start` does, and resolves once it logs that it is up.
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
-	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+export async function startServerProcess(env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+	const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
+	const [command, ...args] = (options.wrap ?? ((c) => c))([process.execPath, '--import', 'tsx', 'server/main.ts']);
+	const child = spawn(command!, args, {
 		cwd: root,
 		env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	const logs: string[] = [];
+	const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${logs.join('\n')}`)), 30_000);
 		let buffered = '';
@@ -55,15 +69,20 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
 		pid: child.pid!,
 		logs,
 		dataDir,
+		exited,
 		stop: async () => {
 			await stop(child);
-			rmSync(dataDir, { recursive: true, force: true });
+			if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+		},
+		kill: async () => {
+			child.kill('SIGKILL');
+			await exited;
 		}
 	};
 }
 
 function stop(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null) return Promise.resolve();
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
 	return new Promise((resolve) => {
 		const force = setTimeout(() => child.kill('SIGKILL'), 5000);
 		child.once('exit', () => {

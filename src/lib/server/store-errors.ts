@@ -21,8 +21,10 @@ const FULL_REPLIES = /^(MISCONF|NOREPLICAS|OOM)\b/;
 
 export function storeFailure(error: unknown, depth = 0): StoreFailure | null {
 	if (typeof error !== 'object' || error === null || depth > 4) return null;
-	const { name, message, code, cause } = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+	const { name, message, code, cause, previousErrors } = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown; previousErrors?: unknown };
 	const text = typeof message === 'string' ? message : '';
+	// A MULTI refused as a whole (EXECABORT) says why in the errors of the commands it queued.
+	if (Array.isArray(previousErrors)) for (const queued of previousErrors) if (storeFailure(queued, depth + 1)) return storeFailure(queued, depth + 1);
 	if (name === 'ReplyError' && FULL_REPLIES.test(text)) return 'full';
 	if (name === 'ReplyError' && /^LOADING\b/.test(text)) return 'unavailable';
 	if (name === 'MaxRetriesPerRequestError') return 'unavailable';
@@ -44,4 +46,12 @@ export const STORE_FAILURE_CODES = { unavailable: 'UNAVAILABLE', full: 'STORAGE_
 export function storeRefusal(error: unknown): DomainError | null {
 	const failure = storeFailure(error);
 	return failure && new DomainError(STORE_FAILURE_CODES[failure], STORE_FAILURE_MESSAGES[failure]);
+}
+
+/**
+ * For a write a reader can do without (a viewer count while joining a chat): a full store is
+ * shrugged off so reading goes on; any other error is thrown on. Use as `.catch(ignoreFullStore)`.
+ */
+export function ignoreFullStore(error: unknown): void {
+	if (storeFailure(error) !== 'full') throw error;
 }
