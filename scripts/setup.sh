@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # What the mediasoup worker is compiled against, ffmpeg for OBS/RTMP ingest, and what runs the
-# browser tests.
+# browser tests (strace: the fault tests watch redis-server fsync).
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 	redis-server ffmpeg)

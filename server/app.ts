@@ -17,6 +17,7 @@ import { reportDurability } from './redis/durability.js';
 import { DiskSpace } from './health/disk-space.js';
 import { probeRoutes } from './health/probes.js';
 import { closeInOrder, type ShutdownStep } from './shutdown.js';
+import { announceMissedTickets } from './missed-announcements.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
@@ -105,6 +106,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
 	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
 	domain.webhooks.start();
+	const missedAnnouncements = announceMissedTickets(domain.purchases, store.status, log);
 	queuesRunning = true;
 
 	// Each step within its limit, all within SHUTDOWN_BOUND_MS: a broken part is named and left behind.
@@ -126,6 +128,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 			limitMs: 1500,
 			run: async () => {
 				queuesRunning = false;
+				missedAnnouncements.stop();
 				await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
 			}
 		},

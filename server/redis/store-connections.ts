@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { connectRedis, type RedisTarget } from '../../src/lib/server/store.js';
+import { connectRedis, StoreConnection, type RedisTarget } from '../../src/lib/server/store.js';
 import { StoreStatus } from './store-status.js';
 
 export type StoreConnections = {
@@ -52,7 +52,7 @@ export async function connectStore(target: RedisTarget, log: Logger): Promise<St
  * on every cross-node broadcast without awaiting, and a rejection nobody handles ends the process.
  * While Redis is away those broadcasts simply do not reach other nodes.
  */
-export class AdapterConnection extends Redis {
+export class AdapterConnection extends StoreConnection {
 	override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
 		const sent = super.sendCommand(...args);
 		if (sent instanceof Promise) sent.catch(() => {});

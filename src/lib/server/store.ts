@@ -22,16 +22,14 @@ export const COMMAND_TIMEOUT_MS = 900;
 
 /**
  * How every Gigstage connection to Redis behaves when Redis goes away:
- * - a command sent while the connection is down fails at once (no offline queue) instead of
- *   waiting, so a request answers 503 within a second rather than hanging;
+ * - a command sent while the connection is down fails at once instead of waiting in a queue, so
+ *   a request answers 503 within a second rather than hanging (see StoreConnection);
  * - a command in flight when the connection drops fails too, and is never sent again by itself
  *   (it may have been applied: re-sending a chat message or a counter would apply it twice);
  * - reconnecting never stops, backing off to one attempt a second.
  */
 export function storeConnectionOptions(): RedisOptions {
 	return {
-		lazyConnect: true,
-		enableOfflineQueue: false,
 		maxRetriesPerRequest: 0,
 		autoResendUnfulfilledCommands: false,
 		commandTimeout: COMMAND_TIMEOUT_MS,
@@ -43,15 +41,35 @@ export function storeConnectionOptions(): RedisOptions {
 }
 
 /**
- * A connection to the store of record, connected before it is returned (commands are not queued
- * while it connects). The domain modules share one; Socket.IO's adapter has its own pair.
+ * A connection that queues commands only until it first connects (so a fresh connection, or a
+ * duplicate, can be used at once); from then on a command sent while it is disconnected fails
+ * at once. Its duplicates behave the same.
  */
-export async function connectRedis(target: RedisTarget, extra: RedisOptions = {}, Connection: typeof Redis = Redis): Promise<Redis> {
-	const options = { ...storeConnectionOptions(), enableAutoPipelining: true, ...extra };
+export class StoreConnection extends Redis {
+	/** A URL (redis://…) and options, or options alone; ioredis merges them in any order. */
+	constructor(urlOrOptions: string | RedisOptions, options: RedisOptions = {}) {
+		super(urlOrOptions as string, options as RedisOptions & { replyMapping?: 'legacy' });
+		this.options.enableOfflineQueue = true;
+		// Until someone watches the connection (StoreStatus), its errors must not print as "Unhandled
+		// error event" stack traces: they also reach every command's caller.
+		this.on('error', () => {});
+		this.once('ready', () => {
+			this.options.enableOfflineQueue = false;
+		});
+	}
+
+	override duplicate(override: Partial<RedisOptions> = {}): Redis {
+		return new (this.constructor as typeof StoreConnection)({ ...this.options, ...override });
+	}
+}
+
+/**
+ * A connection to the store of record, connected before it is returned. The domain modules
+ * share one; Socket.IO's adapter has its own pair.
+ */
+export async function connectRedis(target: RedisTarget, extra: RedisOptions = {}, Connection: typeof StoreConnection = StoreConnection): Promise<Redis> {
+	const options = { ...storeConnectionOptions(), enableAutoPipelining: true, lazyConnect: true, ...extra };
 	const redis = 'url' in target ? new Connection(target.url, options) : new Connection({ path: target.socketPath, ...options });
-	// Until someone watches the connection (StoreStatus), its errors must not print as "Unhandled
-	// error event" stack traces: they also reach every command's caller.
-	redis.on('error', () => {});
 	try {
 		await redis.connect();
 	} catch (error) {

@@ -17,7 +17,9 @@ const key = {
 	// userId scored by expiry: seats held by checkouts in progress.
 	gigHolds: (gigId: string) => `gs:gig-holds:${gigId}`,
 	ticket: (id: string) => `gs:ticket:${id}`,
-	userTickets: (userId: string) => `gs:user-tickets:${userId}`
+	userTickets: (userId: string) => `gs:user-tickets:${userId}`,
+	// ticketId scored by issue time: issued, but its announcement (webhook) not yet queued.
+	unannounced: 'gs:tickets-unannounced'
 };
 
 // Holding a seat and issuing a ticket are single Lua scripts: two buyers of the last seat cannot
@@ -39,7 +41,7 @@ return 'OK'
 `;
 
 const ISSUE_TICKET = `
-local checkout, tickets, holds, ticket, userTickets = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local checkout, tickets, holds, ticket, userTickets, unannounced = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local ticketId, now, capacity = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local status = redis.call('HGET', checkout, 'status')
 if not status then return {'CHECKOUT_NOT_FOUND'} end
@@ -63,6 +65,7 @@ redis.call('HSET', ticket, 'id', ticketId, 'gigId', redis.call('HGET', checkout,
 redis.call('HSET', tickets, userId, ticketId)
 redis.call('ZREM', holds, userId)
 redis.call('ZADD', userTickets, now, ticketId)
+redis.call('ZADD', unannounced, now, ticketId)
 redis.call('HSET', checkout, 'status', 'paid', 'ticketId', ticketId)
 redis.call('PERSIST', checkout)
 return {'OK', ticketId}
@@ -129,12 +132,13 @@ export class Tickets {
 		const newTicketId = newId(12);
 		const [status, ticketId] = (await this.redis.eval(
 			ISSUE_TICKET,
-			5,
+			6,
 			key.checkout(checkoutId),
 			key.gigTickets(checkout.gigId),
 			key.gigHolds(checkout.gigId),
 			key.ticket(newTicketId),
 			key.userTickets(checkout.userId),
+			key.unannounced,
 			newTicketId,
 			now,
 			capacity ?? 0
@@ -142,6 +146,19 @@ export class Tickets {
 		if (status === 'CHECKOUT_NOT_FOUND') throw new DomainError('CHECKOUT_NOT_FOUND', 'That checkout does not exist or has expired.');
 		if (status === 'SOLD_OUT') throw new DomainError('SOLD_OUT', 'Sorry, the last seat went while you were paying.');
 		return (await this.ticket(ticketId!))!;
+	}
+
+	/**
+	 * Issuing a ticket and queueing its announcement are two steps; a ticket is listed as
+	 * unannounced by the same script that issues it, and unlisted once announced, so one whose
+	 * announcement was cut off (Redis or the node gone in between) is found and announced later.
+	 */
+	async unannounced(issuedBefore: number, limit = 50): Promise<string[]> {
+		return this.redis.zrangebyscore(key.unannounced, '-inf', issuedBefore, 'LIMIT', 0, limit);
+	}
+
+	async announced(ticketId: string): Promise<void> {
+		await this.redis.zrem(key.unannounced, ticketId);
 	}
 
 	async hasTicket(gigId: string, userId: string): Promise<boolean> {
