@@ -30,11 +30,13 @@ export type EmbeddedRedisOptions = {
 };
 
 const REDIS_BIN = 'redis-server';
+// Until redis-server says it is up and loading its file; loading itself may take as long as the
+// file is big (about a second per million keys), and is not cut short.
 const START_TIMEOUT_MS = 10_000;
 // First restart at once, then slower while it keeps dying or failing to start, up to 10 s apart.
 const BACKOFF_MS = [0, 250, 500, 1000, 2000, 5000, 10_000];
-// Deaths further apart than this start the backoff afresh.
-const CALM_MS = 60_000;
+// A death this long after the previous one is a new incident, not a crash loop: no waiting.
+const CALM_MS = 10_000;
 
 export class RedisMissingError extends Error {
 	constructor() {
@@ -208,6 +210,7 @@ function launch(args: string[]): Promise<ChildProcess> {
 				if (!text) continue;
 				said.push(text);
 				if (said.length > 20) said.shift();
+				if (/Server initialized/i.test(text)) clearTimeout(timer);
 				if (!ready && /ready to accept connections/i.test(text)) {
 					ready = true;
 					clearTimeout(timer);

@@ -11,11 +11,14 @@ import { webhookReceiverForThisFile } from '../support/webhook-receiver.js';
 import { connectLive, type LiveClient } from '../live/clients.js';
 import { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import { Gigs } from '../../src/lib/server/gigs/gigs.js';
+import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { keepVisiting, logLines, timed, type Timed } from './outage.js';
 
 // An operator's Redis at REDIS_URL goes away for ten seconds while people buy, chat and browse.
 const OUTAGE_MS = 10_000;
 const receiver = webhookReceiverForThisFile();
+const STRIPE = { secretKey: 'sk_test_gigstage', webhookSecret: 'whsec_gigstage_test' };
+let stripe: FakeStripe;
 let external: ExternalRedis;
 let server: ServerProcess;
 let redis: Redis;
@@ -23,7 +26,15 @@ let make: ReturnType<typeof fixtures>;
 
 beforeAll(async () => {
 	external = await startExternalRedis();
-	server = await startServerProcess({ REDIS_URL: external.url, WEBHOOKS_ALLOW_PRIVATE: 'true', RTMP_PORT: '0' });
+	stripe = await startFakeStripe(STRIPE);
+	server = await startServerProcess({
+		REDIS_URL: external.url,
+		WEBHOOKS_ALLOW_PRIVATE: 'true',
+		RTMP_PORT: '0',
+		STRIPE_SECRET_KEY: STRIPE.secretKey,
+		STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret,
+		STRIPE_API_BASE: stripe.apiBase
+	});
 	redis = await connectRedis({ url: external.url });
 	make = fixtures(redis);
 });
@@ -31,6 +42,7 @@ afterAll(async () => {
 	redis?.disconnect();
 	await server?.stop();
 	await external?.close();
+	await stripe?.close();
 });
 
 type ChatAck = { ok: boolean; code: string | null; ms: number; at: number; text: string };
@@ -144,4 +156,25 @@ describe('an external Redis (REDIS_URL) gone for ten seconds', () => {
 		viewer.close();
 		host.close();
 	}, 90_000);
+
+	it('answers Stripe’s payment webhook with 503 while it is gone, so Stripe retries, and issues the ticket once when it is back', async () => {
+		const gig = await make.gig(await make.person('creator'), { price: '15' });
+		const fan = await make.person();
+		const start = await new HttpClient(server.url).useSession(fan.token).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' });
+		expect(start.status).toBe(303);
+		const session = [...stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
+		const webhook = `${server.url}/api/stripe/webhook`;
+
+		await external.kill();
+		await waitFor('Gigstage noticed', async () => (await fetch(`${server.url}/readyz`)).status === 503, 5000);
+		const refused = Date.now();
+		expect(await stripe.completeSession(session.id, webhook), 'not 2xx: Stripe will retry').toBe(503);
+		expect(Date.now() - refused).toBeLessThan(1000);
+
+		await external.start();
+		await waitFor('Gigstage is ready again', async () => (await fetch(`${server.url}/readyz`)).status === 200, 10_000);
+		expect(await stripe.completeSession(session.id, webhook)).toBe(200);
+		expect(await stripe.completeSession(session.id, webhook), 'a retry after success').toBe(200);
+		expect(await make.tickets.forUser(fan.user.id)).toHaveLength(1);
+	}, 30_000);
 });
