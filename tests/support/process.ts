@@ -21,6 +21,8 @@ export type ServerProcess = {
 };
 
 export type ServerProcessOptions = {
+	/** Go to node before the entry (e.g. `--import` of a test probe). */
+	nodeArgs?: string[];
 	/** Use this data directory (kept after stop) instead of a fresh temporary one: a restart finds its data. */
 	dataDir?: string;
 	/** Runs node under another command (e.g. in its own mount namespace); it must exec what it is given. */
@@ -33,7 +35,7 @@ export type ServerProcessOptions = {
  */
 export async function startServerProcess(env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
 	const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
-	const [command, ...args] = (options.wrap ?? ((c) => c))([process.execPath, '--import', 'tsx', 'server/main.ts']);
+	const [command, ...args] = (options.wrap ?? ((c) => c))([process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts']);
 	const child = spawn(command!, args, {
 		cwd: root,
 		env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
