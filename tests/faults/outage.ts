@@ -25,13 +25,13 @@ export async function timed(send: () => Promise<HttpAnswer>, patienceMs = 5000):
 	}
 }
 
-/** Fetches `path` every `everyMs` until stopped, timing each answer: what a visitor saw during an outage. */
-export function keepVisiting(client: HttpClient, path: string, everyMs = 100): { stop(): Promise<Timed[]> } {
-	const seen: Timed[] = [];
+/** Runs `step` over and over, `everyMs` apart, until stopped; resolves with every result. */
+export function keepDoing<T>(step: (n: number) => Promise<T>, everyMs: number): { stop(): Promise<T[]> } {
+	const results: T[] = [];
 	let running = true;
 	const loop = (async () => {
-		while (running) {
-			seen.push(await timed(() => client.get(path)));
+		for (let n = 0; running; n++) {
+			results.push(await step(n));
 			await new Promise((r) => setTimeout(r, everyMs));
 		}
 	})();
@@ -39,9 +39,14 @@ export function keepVisiting(client: HttpClient, path: string, everyMs = 100): {
 		async stop() {
 			running = false;
 			await loop;
-			return seen;
+			return results;
 		}
 	};
+}
+
+/** Fetches `path` every `everyMs` until stopped, timing each answer: what a visitor saw during an outage. */
+export function keepVisiting(client: HttpClient, path: string, everyMs = 100): { stop(): Promise<Timed[]> } {
+	return keepDoing(() => timed(() => client.get(path)), everyMs);
 }
 
 /** The median and 95th percentile of some durations. */

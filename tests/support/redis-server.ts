@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './two-nodes.js';
 
 /**
  * A redis-server the test controls, as an operator's Redis at REDIS_URL would run: on a loopback
@@ -76,16 +76,5 @@ function ready(child: ChildProcess): Promise<void> {
 		// Keep reading to the end: a full pipe would block it.
 		child.stdout!.on('data', onData);
 		child.stderr!.on('data', onData);
-	});
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
 	});
 }
