@@ -11,6 +11,9 @@ import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { tellClientsAboutTheStore } from './signaling/store-notice.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { watchConnections } from './signaling/connections.js';
+import { siteOriginCheck } from './signaling/site-origin.js';
+import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { connectStore } from './redis/store-connections.js';
 import { reportDurability } from './redis/durability.js';
@@ -21,11 +24,14 @@ import { announceMissedTickets } from './missed-announcements.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** Where media listens and the address browsers are told to send it to. */
+	mediaAddress: MediaAddress;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
 	/** Resolves with the bound port once listening. */
@@ -58,7 +64,6 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	if (!embedded) void reportDurability(redis, log);
 	else disk.onChange((low) => void refuseWrites(redis, low, log));
 	const domain = createDomain(config, redis, log, { store: store.status, disk });
-	provideServices(domain);
 
 	let stopping = false;
 	let queuesRunning = false;
@@ -77,17 +82,22 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	app.use(web);
 
 	const server = http.createServer(app);
-	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
+	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	io.adapter(createAdapter(store.adapterPub, store.adapterSub));
+	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
+	provideServices(services);
 	const signaling = mediaSignaling(io, log);
-	const live = liveSignaling(io, domain, log);
+	const live = liveSignaling(io, services, log);
 	tellClientsAboutTheStore(io, store.status);
+	const mediaAddress = resolveMediaAddress(config);
+	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
-			listenIp: config.RTC_LISTEN_IP,
-			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			listenIp: mediaAddress.listenIp,
+			announcedAddress: mediaAddress.announcedAddress,
 			basePort: config.RTC_PORT
 		},
 		signaling.listener,
@@ -100,7 +110,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
 	const seats = new Shows();
-	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
@@ -140,6 +150,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		http: server,
 		io,
 		sfu,
+		mediaAddress,
 		ingest,
 		listen: () =>
 			new Promise((resolve, reject) => {

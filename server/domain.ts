@@ -9,12 +9,12 @@ import { Purchases } from '../src/lib/server/tickets/purchases.js';
 import { createStripePayments } from '../src/lib/server/payments/stripe.js';
 import { createChat } from '../src/lib/server/chat/chat.js';
 import { Webhooks } from '../src/lib/server/webhooks/webhooks.js';
-import type { Services } from '../src/lib/server/services.js';
+import type { Domain } from '../src/lib/server/services.js';
 import type { StoreGate } from '../src/lib/server/store.js';
 import type { DiskRoom } from '../src/lib/server/gigs/covers.js';
 
 /** Builds the domain modules on one Redis connection, from the configuration. */
-export function createDomain(config: Config, redis: Redis, log: Logger, health: { store: StoreGate; disk: DiskRoom }): Services {
+export function createDomain(config: Config, redis: Redis, log: Logger, health: { store: StoreGate; disk: DiskRoom }): Domain {
 	const gigs = new Gigs(redis);
 	const tickets = new Tickets(redis);
 	const webhooks = new Webhooks(redis, gigs, { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE === 'true', log });

@@ -6,6 +6,7 @@ import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
 import type { StoreGate } from './store.js';
+import type { Connections } from './connections.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -26,7 +27,12 @@ export type Services = {
 	settings: SiteSettings;
 	/** Whether Redis answers right now: pages answer 503 at once while it does not. */
 	store: StoreGate;
+	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
+	connections: Connections;
 };
+
+/** The domain modules, before signaling adds what only it can do. */
+export type Domain = Omit<Services, 'connections'>;
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.
