@@ -147,7 +147,9 @@ class RedisSupervisor implements EmbeddedRedis {
 			await this.sleep(BACKOFF_MS[Math.min(this.recentDeaths + attempt - 2, BACKOFF_MS.length - 1)]!);
 			if (this.stopped) return;
 			try {
-				this.adopt(await launch(await this.args()));
+				const child = await launch(await this.args());
+				if (this.stopped) return void (await terminate(child)); // Gigstage began stopping meanwhile
+				this.adopt(child);
 				this.restarts++;
 				this.log.info({ downMs: Date.now() - diedAt, attempts: attempt }, 'embedded redis-server restarted from its append-only file');
 				return;
