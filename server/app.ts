@@ -24,6 +24,8 @@ import { announceMissedTickets } from './missed-announcements.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { securityHeaders, withSecurityHeaders } from './security-headers.js';
+import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
 import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
@@ -69,6 +71,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	let queuesRunning = false;
 	const app = express();
 	app.disable('x-powered-by');
+	app.use(withSecurityHeaders(config.PUBLIC_URL));
 	app.use(
 		probeRoutes({
 			stopping: () => stopping,
@@ -84,6 +87,14 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const server = http.createServer(app);
 	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
 	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
+	// After Socket.IO has wrapped the request listeners, so this runs before anything else reads a
+	// request: pages, form actions and Socket.IO handshakes all see the one client address.
+	const trust = parseTrustProxy(config.TRUST_PROXY) as TrustedProxies;
+	server.prependListener('request', (req) => stampClientAddress(req, trust));
+	server.prependListener('upgrade', (req) => stampClientAddress(req, trust));
+	// Socket.IO's polling answers bypass express: they get the same headers.
+	const socketHeaders = securityHeaders(config.PUBLIC_URL);
+	io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	io.adapter(createAdapter(store.adapterPub, store.adapterSub));
 	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };

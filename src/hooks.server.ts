@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { services } from '$lib/server/services';
 import { SESSION_COOKIE } from '$lib/server/session-cookie';
+import { CLIENT_ADDRESS_HEADER } from '$lib/server/client-address';
 import { storeFailure, STORE_FAILURE_CODES, STORE_FAILURE_MESSAGES, type StoreFailure } from '$lib/server/store-errors';
 import { storeFailureResponse } from '$lib/server/store-failure-response';
 
@@ -17,6 +18,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (!store.available) return storeFailureResponse('unavailable', event);
 	const token = event.cookies.get(SESSION_COOKIE);
 	event.locals.sessionToken = token ?? null;
+	// Stamped by the server on arrival (server/app.ts), over anything the client sent.
+	event.locals.clientAddress = event.request.headers.get(CLIENT_ADDRESS_HEADER) ?? event.getClientAddress();
 	try {
 		event.locals.user = await accounts.userForSession(token);
 	} catch (error) {

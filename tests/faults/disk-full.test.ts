@@ -12,6 +12,9 @@ import { waitFor } from '../support/media.js';
 import { connectClient } from '../support/server.js';
 import { connectLive } from '../live/clients.js';
 import { Covers } from '../../src/lib/server/gigs/covers.js';
+import { Gigs } from '../../src/lib/server/gigs/gigs.js';
+import { startEmbeddedRedis } from '../../server/redis/embedded-redis.js';
+import { testLog } from '../support/log.js';
 import { DomainError } from '../../src/lib/server/errors.js';
 import { logLines } from './outage.js';
 
@@ -106,13 +109,25 @@ describe('a full disk under DATA_DIR', () => {
 		expect(newCover.status).toBe(507);
 		expect(newCover.text).toContain('storage is full');
 
-		// A cover written straight to the full disk fails whole: a clear refusal, no partial file.
-		const covers = new Covers(onDisk());
-		const refused = await covers.save(gig.id, new File([PNG], 'cover.png', { type: 'image/png' })).catch((e: unknown) => e);
-		expect(refused).toBeInstanceOf(DomainError);
-		expect((refused as DomainError).code).toBe('STORAGE_FULL');
-		expect((refused as DomainError).fields.cover).toMatch(/disk is full/);
-		expect(readdirSync(onDisk('covers')).filter((f) => f.endsWith('.part'))).toEqual([]);
+		// A cover written straight to the full disk (its records in a Redis elsewhere, which has room)
+		// fails whole: a clear refusal, no partial file.
+		const roomyDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-roomy-'));
+		const elsewhere = await startEmbeddedRedis(roomyDir, testLog);
+		const roomy = await connectRedis({ socketPath: elsewhere.socketPath });
+		try {
+			const roomyGigs = new Gigs(roomy);
+			const roomyGig = await roomyGigs.create(creator.user, gigInput({ price: '0' }));
+			const covers = new Covers(onDisk(), roomy, roomyGigs);
+			const refused = await covers.upload(roomyGig.id, creator.user, new File([PNG], 'cover.png', { type: 'image/png' }), '127.0.0.1').catch((e: unknown) => e);
+			expect(refused).toBeInstanceOf(DomainError);
+			expect((refused as DomainError).code).toBe('STORAGE_FULL');
+			expect((refused as DomainError).fields.cover).toMatch(/disk is full/);
+			expect(readdirSync(onDisk('covers')).filter((f) => f.endsWith('.part') || f.startsWith(roomyGig.id))).toEqual([]);
+		} finally {
+			roomy.disconnect();
+			await elsewhere.stop();
+			rmSync(roomyDir, { recursive: true, force: true });
+		}
 
 		// Reading goes on: pages, the stored cover byte for byte, the ticket holder's stream and chat.
 		expect((await new HttpClient(server.url).get(`/gigs/${gig.id}`)).status).toBe(200);
