@@ -9,16 +9,23 @@ import { Shows } from '../src/lib/server/shows.js';
 import { Nodes, newNodeId } from '../src/lib/server/nodes.js';
 import type { TrackDirectory } from '../sfu/gig-room.js';
 import { RedisNodeChannel } from './cluster/redis-node-channel.js';
+import { LeaseGrace } from './cluster/lease-grace.js';
 import { createMetrics, metricsRoute, startMetricsListener } from './metrics.js';
-import { connectRedis } from '../src/lib/server/store.js';
 import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
+import { tellClientsAboutTheStore } from './signaling/store-notice.js';
 import { MediaAccess } from './signaling/media-access.js';
 import { watchConnections } from './signaling/connections.js';
 import { siteOriginCheck } from './signaling/site-origin.js';
 import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import { connectStore } from './redis/store-connections.js';
+import { reportDurability } from './redis/durability.js';
+import { DiskSpace } from './health/disk-space.js';
+import { probeRoutes } from './health/probes.js';
+import { closeInOrder, type ShutdownStep } from './shutdown.js';
+import { announceMissedTickets } from './missed-announcements.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
@@ -38,37 +45,59 @@ export type GigstageServer = {
 	metricsListener: { host: string; port: number } | null;
 	/** Resolves with the bound port once listening. */
 	listen(): Promise<number>;
-	close(): Promise<void>;
+	/** Closes everything within SHUTDOWN_BOUND_MS; resolves with what could not be closed cleanly. */
+	close(): Promise<string[]>;
 };
 
 // Socket.IO drops a connection whose single message exceeds this; requests are far smaller
 // (see MAX_MESSAGE_BYTES), so only a misbehaving client hits it.
 const MAX_TRANSPORT_BYTES = 1_000_000;
+const MB = 1024 * 1024;
 
 /**
  * The composition root: one HTTP server carrying the web pages (`web`: SvelteKit's handler in
  * production, Vite's middlewares in development), Socket.IO signaling and the SFU.
  */
 export async function createServer(config: Config, log: Logger, web: RequestHandler): Promise<GigstageServer> {
+	// Before Redis: on a (nearly) full disk the embedded Redis starts refusing writes instead of dying on one.
+	const disk = new DiskSpace(config.DATA_DIR, (config.DISK_RESERVE_MB ?? 100) * MB, log);
+	await disk.start();
 	// Redis first: without the store of record nothing else may start.
-	const embedded: EmbeddedRedis | null = config.REDIS_URL ? null : await startEmbeddedRedis(config.DATA_DIR, log);
-	const redis = await connectRedis(embedded ? { socketPath: embedded.socketPath } : { url: config.REDIS_URL! }).catch(async (error) => {
+	const embedded: EmbeddedRedis | null = config.REDIS_URL ? null : await startEmbeddedRedis(config.DATA_DIR, log, { readOnly: () => disk.check() });
+	const store = await connectStore(embedded ? { socketPath: embedded.socketPath } : { url: config.REDIS_URL! }, log).catch(async (error) => {
 		await embedded?.stop();
+		disk.stop();
 		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
 	});
-	const domain = createDomain(config, redis, log);
+	const { redis } = store;
+	if (!embedded) void reportDurability(redis, log);
+	else disk.onChange((low) => void refuseWrites(redis, low, log));
+	const domain = createDomain(config, redis, log, { store: store.status, disk });
 	// This process among the nodes sharing Redis: its host seats, its tracks and its pipes carry this id.
 	const nodeId = newNodeId();
 	const leaseMs = (config.SHOW_LEASE_SECONDS ?? 6) * 1000;
 	const nodes = new Nodes(redis, leaseMs);
 	const shows = new Shows(redis, nodeId, leaseMs);
+	// After a Redis outage every lease has lapsed: nobody judges another node until each renewed.
+	const grace = new LeaseGrace(store.status, leaseMs);
+	grace.onRecovered(() => nodes.renewNow());
 
+	let stopping = false;
+	let queuesRunning = false;
 	const app = express();
 	app.disable('x-powered-by');
 	app.use(withSecurityHeaders(config.PUBLIC_URL));
-	app.get('/healthz', (_req, res) => {
-		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
-	});
+	app.use(
+		probeRoutes({
+			stopping: () => stopping,
+			store: () => store.status.report(),
+			embeddedRedis: () => embedded?.report() ?? null,
+			mediaWorkers: () => ({ alive: sfu.workers.filter((w) => !w.worker.died).length, configured: config.MEDIASOUP_WORKERS }),
+			queues: () => ({ webhooks: queuesRunning }),
+			disk: () => disk.report(),
+			node: () => ({ id: nodeId, heartbeatAgeMs: nodes.heartbeatAgeMs(), heartbeatTtlMs: nodes.ttlMs })
+		})
+	);
 	// Beside the probes; answers once the media plane it reports on is up.
 	let serveMetrics: RequestHandler = (_req, res) => void res.status(503).end();
 	app.get('/metrics', (req, res, next) => serveMetrics(req, res, next));
@@ -86,22 +115,17 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const socketHeaders = securityHeaders(config.PUBLIC_URL);
 	io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
-	const pub = redis.duplicate();
-	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
-	// track of their replies, and fail them as unhandled rejections when the server closes.
-	const sub = redis.duplicate({ enableAutoPipelining: false });
-	io.adapter(createAdapter(pub, sub));
+	io.adapter(createAdapter(store.adapterPub, store.adapterSub));
 	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
 	provideServices(services);
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, services, log);
+	tellClientsAboutTheStore(io, store.status);
 	const mediaAddress = resolveMediaAddress(config);
 	logMediaAddress(mediaAddress, log);
 	const pipe = pipeSettings(config, mediaAddress);
 	// Media between nodes: requests over Redis pub/sub, on a subscriber connection of its own.
-	const channelSub = redis.duplicate({ enableAutoPipelining: false });
-	const connections = [pub, sub, channelSub, redis];
-	const channel = await RedisNodeChannel.open(nodeId, redis, channelSub, nodes, log);
+	const channel = await RedisNodeChannel.open(nodeId, redis, store.nodeChannelSub, nodes, log, grace);
 	await nodes.join(nodeId, { pipeAddress: pipe.announcedAddress }, (err) => log.warn({ err }, 'could not renew this node’s heartbeat'));
 	const sfu = await Sfu.start(
 		{
@@ -120,20 +144,56 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	).catch(async (error) => {
 		await channel.close();
 		await nodes.leave(nodeId).catch(() => {});
-		for (const connection of connections) connection.disconnect();
+		store.close();
 		await embedded?.stop();
+		disk.stop();
 		throw error;
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
-	const media = signaling.attach(sfu, shows, domain, new MediaAccess(domain), IceServers.fromConfig(config));
+	const media = signaling.attach(sfu, shows, domain, new MediaAccess(domain), IceServers.fromConfig(config), grace);
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows, control: media.show, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
+	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
 	domain.webhooks.start();
 	const metrics = createMetrics({ sfu, io, redis, isLive: async (gigId) => (await shows.state(gigId)).state === 'live' });
 	serveMetrics = metricsRoute(metrics, config.METRICS_TOKEN);
 	const metricsListener = config.METRICS_PORT !== undefined ? await startMetricsListener(metrics, config.METRICS_PORT) : null;
 	if (metricsListener) log.info({ metrics: `http://127.0.0.1:${metricsListener.port}/metrics` }, 'metrics served on loopback');
+	const missedAnnouncements = announceMissedTickets(domain.purchases, store.status, log);
+	queuesRunning = true;
+
+	// Each step within its limit, all within SHUTDOWN_BOUND_MS: a broken part is named and left behind.
+	const shutdown: ShutdownStep[] = [
+		{ name: 'OBS/RTMP ingest', limitMs: 2000, run: () => ingest.close() }, // first: its bridges need the SFU, and its statuses Redis
+		{ name: 'chat and viewer counts', limitMs: 1500, run: () => live.close() },
+		{ name: 'host seat leases', limitMs: 100, run: () => media.stop() }, // before Socket.IO: a host still connected here is interrupted by the lease
+		{ name: 'metrics listener', limitMs: 500, run: () => metricsListener?.close() },
+		{
+			name: 'Socket.IO',
+			limitMs: 2000,
+			run: () =>
+				new Promise<void>((resolve) => {
+					io.close(() => resolve());
+					server.closeIdleConnections();
+				})
+		},
+		{ name: 'media connection clean-ups', limitMs: 1000, run: () => media.settled() }, // before mediasoup and Redis: the closed connections' clean-ups need both
+		{ name: 'mediasoup', limitMs: 2000, run: () => sfu.close() },
+		{ name: 'node channel', limitMs: 500, run: () => channel.close() }, // after mediasoup: closing pipes tells the other nodes over it
+		{ name: 'node heartbeat', limitMs: 500, run: () => nodes.leave(nodeId) }, // other nodes stop piping to this one at once, not after its time-to-live
+		{
+			name: 'webhook deliveries',
+			limitMs: 1500,
+			run: async () => {
+				queuesRunning = false;
+				missedAnnouncements.stop();
+				await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
+			}
+		},
+		{ name: 'Redis connections', limitMs: 500, run: () => store.close() },
+		{ name: 'embedded redis-server', limitMs: 4000, run: () => embedded?.stop() }
+	];
 
 	return {
 		http: server,
@@ -151,19 +211,11 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 				});
 			}),
 		async close() {
-			await ingest.close(); // first: its bridges need the SFU, and its statuses Redis
-			await live.close();
-			media.stop(); // stops renewing host seats: a host still connected here is interrupted by the lease
-			await metricsListener?.close();
-			await new Promise<void>((resolve) => io.close(() => resolve()));
-			await media.settled(); // the closed connections' clean-ups still need Redis
-			await sfu.close();
-			await channel.close();
-			await nodes.leave(nodeId).catch(() => {}); // other nodes stop piping to this one at once
-			await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
+			stopping = true;
+			const unfinished = await closeInOrder(shutdown, log);
 			server.closeAllConnections();
-			for (const connection of connections) connection.disconnect();
-			await embedded?.stop();
+			disk.stop();
+			return unfinished;
 		}
 	};
 }
@@ -174,4 +226,14 @@ function trackDirectory(shows: Shows): TrackDirectory {
 		originOf: async (gigId, producerId) => (await shows.tracks(gigId)).find((t) => t.producerId === producerId)?.node ?? null,
 		trackCount: async (gigId) => (await shows.tracks(gigId)).length
 	};
+}
+
+/** Makes the embedded Redis refuse writes (NOREPLICAS) while the disk is full, and accept them again after. */
+async function refuseWrites(redis: import('ioredis').Redis, refuse: boolean, log: Logger): Promise<void> {
+	try {
+		await redis.config('SET', 'min-replicas-to-write', refuse ? '1' : '0');
+	} catch (error) {
+		// Unreachable now: it restarts with the setting the disk calls for (startEmbeddedRedis's readOnly).
+		log.debug({ err: error }, 'could not switch the embedded Redis between refusing and accepting writes');
+	}
 }

@@ -25,8 +25,8 @@ export interface NodeChannel {
 }
 
 export class NodeChannelError extends Error {
-	constructor(message: string) {
-		super(message);
+	constructor(message: string, options?: ErrorOptions) {
+		super(message, options);
 		this.name = 'NodeChannelError';
 	}
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { NodeChannelError, type NodeChannel, type NodeMessageHandler } from '../../sfu/node-channel.js';
 import type { Nodes } from '../../src/lib/server/nodes.js';
+import { ALWAYS_JUDGE, type LeaseGrace } from './lease-grace.js';
 
 const inbox = (nodeId: string) => `gs:node-inbox:${nodeId}`;
 // A request's answer must come within this; a pipe set-up is a few mediasoup calls.
@@ -33,12 +34,13 @@ export class RedisNodeChannel implements NodeChannel {
 		private readonly redis: Redis,
 		private readonly sub: Redis,
 		private readonly nodes: Nodes,
-		private readonly log: Logger
+		private readonly log: Logger,
+		private readonly grace: Pick<LeaseGrace, 'mayJudge'>
 	) {}
 
 	/** `sub` becomes a subscriber connection: give it one of its own. */
-	static async open(nodeId: string, redis: Redis, sub: Redis, nodes: Nodes, log: Logger): Promise<RedisNodeChannel> {
-		const channel = new RedisNodeChannel(nodeId, redis, sub, nodes, log);
+	static async open(nodeId: string, redis: Redis, sub: Redis, nodes: Nodes, log: Logger, grace: Pick<LeaseGrace, 'mayJudge'> = ALWAYS_JUDGE): Promise<RedisNodeChannel> {
+		const channel = new RedisNodeChannel(nodeId, redis, sub, nodes, log, grace);
 		sub.on('message', (_channel: string, raw: string) => channel.receive(raw));
 		await sub.subscribe(inbox(nodeId));
 		return channel;
@@ -53,8 +55,13 @@ export class RedisNodeChannel implements NodeChannel {
 			}, REQUEST_TIMEOUT_MS);
 			this.waiting.set(id, { resolve, reject, timer });
 		});
-		const listeners = await this.send(node, { type: 'request', id, from: this.nodeId, name, payload });
-		if (listeners === 0) this.settle(id, undefined, `node ${node} is not reachable`);
+		try {
+			const listeners = await this.send(node, { type: 'request', id, from: this.nodeId, name, payload });
+			if (listeners === 0) this.settle(id, undefined, `node ${node} is not reachable`);
+		} catch (error) {
+			// Redis is away: fail now (the answer's own rejection, so nothing is left unhandled).
+			this.settle(id, undefined, `could not send "${name}" to node ${node}`, error);
+		}
 		return answer;
 	}
 
@@ -66,7 +73,9 @@ export class RedisNodeChannel implements NodeChannel {
 		this.handler = handler;
 	}
 
-	alive(node: string): Promise<boolean> {
+	async alive(node: string): Promise<boolean> {
+		// Just after an outage every heartbeat has lapsed: nobody is gone until they had time to renew.
+		if (!this.grace.mayJudge()) return true;
 		return this.nodes.alive(node);
 	}
 
@@ -106,12 +115,12 @@ export class RedisNodeChannel implements NodeChannel {
 		).catch((err: unknown) => this.log.warn({ to: from, err }, 'could not answer another node'));
 	}
 
-	private settle(id: string, ok: unknown, error: string | undefined): void {
+	private settle(id: string, ok: unknown, error: string | undefined, cause?: unknown): void {
 		const waiter = this.waiting.get(id);
 		if (!waiter) return;
 		this.waiting.delete(id);
 		clearTimeout(waiter.timer);
-		if (error !== undefined) waiter.reject(new NodeChannelError(error));
+		if (error !== undefined) waiter.reject(new NodeChannelError(error, cause === undefined ? undefined : { cause }));
 		else waiter.resolve(ok);
 	}
 }

@@ -10,6 +10,7 @@ import { mediaHandlers, type MediaContext, type Membership } from './media-handl
 import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
 import { keepShowLeases } from './show-leases.js';
+import type { LeaseGrace } from '../cluster/lease-grace.js';
 import { Turns } from './turns.js';
 import { failureLogFor } from './failure-log.js';
 
@@ -35,11 +36,18 @@ export function mediaSignaling(io: Server, log: Logger) {
 	};
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
-	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess, iceServers: IceServers): { show: ShowControl; stop(): void; settled(): Promise<void> } {
+	function attach(
+		sfu: Sfu,
+		shows: Shows,
+		domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>,
+		access: MediaAccess,
+		iceServers: IceServers,
+		grace: Pick<LeaseGrace, 'mayJudge' | 'onRecovered'>
+	): { show: ShowControl; stop(): void; settled(): Promise<void> } {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, iceServers, namespace, log };
 		const show = showControl(ctx);
 		control = show;
-		const leases = keepShowLeases(ctx);
+		const leases = keepShowLeases(ctx, grace);
 		const cleanups = new Set<Promise<void>>();
 		const failures = failureLogFor(log);
 		namespace.on('connection', (socket) => {

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema, loadConfig, pipeSettings } from '../../server/config.js';
+import { SHUTDOWN_BOUND_MS } from '../../server/shutdown.js';
 import { DOCUMENTED_CONFIG } from '../support/coturn.js';
 
-type Service = { environment?: Record<string, string>; ports?: string[]; command?: string[]; volumes?: string[]; depends_on?: string[]; profiles?: string[]; network_mode?: string };
+type Service = { environment?: Record<string, string>; ports?: string[]; command?: string[]; volumes?: string[]; depends_on?: string[]; profiles?: string[]; network_mode?: string; stop_grace_period?: string };
 // Merge keys (`<<: *gigstage-env`) as Docker Compose reads them.
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
 	services: Record<string, Service>;
@@ -110,13 +111,18 @@ describe('docker-compose.yml', () => {
 		expect(settings.some((l) => l.startsWith('lt-cred-mech') || l.startsWith('user=')), 'no static users: credentials are short-lived').toBe(false);
 	});
 
-	it('keeps Redis append-only on a named volume, and the nodes’ files on one shared volume', () => {
+	it('keeps Redis append-only on a named volume, fsynced before every answer, and the nodes’ files on one shared volume', () => {
 		const redis = compose.services.redis!;
 		expect(redis.command?.join(' ')).toContain('--appendonly yes');
+		expect(redis.command?.join(' ')).toContain('--appendfsync always');
 		const volume = redis.volumes?.[0]?.split(':')[0];
 		expect(volume && volume in compose.volumes).toBe(true);
 		const data = nodes.map(([, service]) => service.volumes?.find((v) => v.endsWith(':/data')));
 		expect(new Set(data).size).toBe(1);
 		expect(data[0]!.split(':')[0]! in compose.volumes).toBe(true);
+	});
+
+	it('gives every Gigstage node longer to stop than its own shutdown bound', () => {
+		for (const [name, service] of nodes) expect(Number.parseInt(service.stop_grace_period ?? '10s', 10) * 1000, name).toBeGreaterThan(SHUTDOWN_BOUND_MS);
 	});
 });

@@ -70,4 +70,16 @@ describe('GET /metrics', () => {
 		expect(consumers).toBeGreaterThanOrEqual(1);
 		expect(sample(text, /^gigstage_socketio_connections\{namespace="\/media"\}/)).toBe(3);
 	});
+
+	it('is served beside /healthz and /readyz, and readiness reports this node’s heartbeat and node channel', async () => {
+		expect((await fetch(`${site.server.url}/healthz`)).status).toBe(200);
+		const ready = await fetch(`${site.server.url}/readyz`);
+		expect(ready.status).toBe(200);
+		const body = (await ready.json()) as { degraded: string[]; checks: { node: { id: string; heartbeatAgeMs: number; heartbeatTtlMs: number }; redis: { connections: Record<string, string> } } };
+		expect(body.checks.node.id).toMatch(/^node-/);
+		expect(body.checks.node.heartbeatAgeMs).toBeLessThanOrEqual(body.checks.node.heartbeatTtlMs);
+		expect(body.checks.redis.connections['node-channel-sub']).toBe('ready');
+		expect(body.degraded).toEqual([]);
+		expect((await scrape(site.server.url, TOKEN)).status).toBe(200);
+	});
 });

@@ -1,10 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RedisNodeChannel } from '../../server/cluster/redis-node-channel.js';
+import { NodeChannelError } from '../../sfu/node-channel.js';
 import { Nodes, newNodeId } from '../../src/lib/server/nodes.js';
 import { redisForThisFile } from '../support/redis.js';
 import { testLog } from '../support/log.js';
 import { waitFor } from '../support/media.js';
+import { connectRedis } from '../../src/lib/server/store.js';
+import { storeFailure } from '../../src/lib/server/store-errors.js';
 
 const r = redisForThisFile();
 const open: { channel: RedisNodeChannel; sub: Redis; nodes: Nodes }[] = [];
@@ -64,4 +67,30 @@ describe('the node channel over Redis', () => {
 		expect(await a.alive(b.nodeId)).toBe(true);
 		expect(await a.alive('node-gone')).toBe(false);
 	});
+
+	it('fails a request at once while Redis is away, as a store failure, and leaves no answer to reject later', async () => {
+		const b = await node();
+		const nodeId = newNodeId();
+		const nodes = new Nodes(r.redis, 2000);
+		const sub = r.redis.duplicate({ enableAutoPipelining: false });
+		const gone = await connectRedis({ socketPath: r.server.socketPath });
+		gone.disconnect(); // fails commands at once, as while Redis is away
+		const a = await RedisNodeChannel.open(nodeId, gone, sub, nodes, testLog);
+		open.push({ channel: a, sub, nodes });
+		const unhandled: unknown[] = [];
+		const onUnhandled = (reason: unknown) => unhandled.push(reason);
+		process.on('unhandledRejection', onUnhandled);
+		try {
+			const started = Date.now();
+			const error = await a.request(b.nodeId, 'pipe:open', {}).catch((e: unknown) => e);
+			expect(Date.now() - started).toBeLessThan(1000);
+			expect(error).toBeInstanceOf(NodeChannelError);
+			expect(storeFailure(error), 'the log and callers see an outage, not a bug').toBe('unavailable');
+			// Past the request timeout: nothing was left waiting to reject with nobody listening.
+			await new Promise((resolve) => setTimeout(resolve, 5500));
+			expect(unhandled).toEqual([]);
+		} finally {
+			process.off('unhandledRejection', onUnhandled);
+		}
+	}, 10_000);
 });

@@ -20,6 +20,8 @@ export const NODE_KEY_PREFIX = 'gs:node:';
  */
 export class Nodes {
 	private timer: ReturnType<typeof setInterval> | undefined;
+	private beat: (() => Promise<void>) | undefined;
+	private lastBeatAt: number | null = null;
 
 	constructor(
 		private readonly redis: Redis,
@@ -28,16 +30,31 @@ export class Nodes {
 
 	/** Announces `nodeId` now and every third of the time-to-live until `leave`. */
 	async join(nodeId: NodeId, card: NodeCard, onError: (error: unknown) => void): Promise<void> {
-		const beat = () => this.redis.set(key(nodeId), JSON.stringify(card), 'PX', this.ttlMs);
+		const beat = async () => {
+			await this.redis.set(key(nodeId), JSON.stringify(card), 'PX', this.ttlMs);
+			this.lastBeatAt = Date.now();
+		};
 		await beat();
+		this.beat = () => beat().catch(onError);
 		clearInterval(this.timer);
-		this.timer = setInterval(() => beat().catch(onError), Math.max(100, Math.floor(this.ttlMs / 3)));
+		this.timer = setInterval(this.beat, Math.max(100, Math.floor(this.ttlMs / 3)));
 		this.timer.unref();
+	}
+
+	/** Announces this node again at once (Redis is back: its entry may have expired meanwhile). */
+	renewNow(): void {
+		void this.beat?.();
+	}
+
+	/** How long ago this node's heartbeat last reached Redis (null before `join`); past the time-to-live, other nodes count it gone. */
+	heartbeatAgeMs(): number | null {
+		return this.lastBeatAt === null ? null : Date.now() - this.lastBeatAt;
 	}
 
 	async leave(nodeId: NodeId): Promise<void> {
 		clearInterval(this.timer);
 		this.timer = undefined;
+		this.beat = undefined;
 		await this.redis.del(key(nodeId));
 	}
 
