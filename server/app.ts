@@ -181,7 +181,8 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		{ name: 'media connection clean-ups', limitMs: 1000, run: () => media.settled() }, // before mediasoup and Redis: the closed connections' clean-ups need both
 		{ name: 'mediasoup', limitMs: 2000, run: () => sfu.close() },
 		{ name: 'node channel', limitMs: 500, run: () => channel.close() }, // after mediasoup: closing pipes tells the other nodes over it
-		{ name: 'node heartbeat', limitMs: 500, run: () => nodes.leave(nodeId) }, // other nodes stop piping to this one at once, not after its time-to-live
+		// Other nodes stop piping to this one at once; without Redis its entry lapses by itself within the time-to-live.
+		{ name: 'node heartbeat', limitMs: 500, run: () => nodes.leave(nodeId).catch(() => {}) },
 		{
 			name: 'webhook deliveries',
 			limitMs: 1500,
