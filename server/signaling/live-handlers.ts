@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Services } from '../../src/lib/server/services.js';
-import { publicName } from '../../src/lib/server/accounts/accounts.js';
+import { publicPerson } from '../../src/lib/server/accounts/accounts.js';
 import { CHAT_RATE, HISTORY_PAGE, OLDER_PAGE, type liveRequests, type LiveResults } from '../../src/lib/live/messages.js';
 import type { LiveAccess, ChatMember } from './live-access.js';
 import type { AudienceTracker } from './live-audience.js';
@@ -75,7 +75,7 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 				chat.stage.snapshot(gigId)
 			]);
 			ctx.log.debug({ gigId, userId: user.id, socketId: socket.id }, 'joined gig chat');
-			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { id: user.id, name: publicName(user), role, canModerate, timedOutUntil }, stage };
+			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { ...publicPerson(user), role, canModerate, timedOutUntil }, stage };
 		},
 
 		async 'chat:send'({ text }): Promise<LiveResults['chat:send']> {
@@ -85,7 +85,8 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			if (!(await chat.pace.mayPost(gig.id, user.id))) {
 				throw new SignalingError('RATE_LIMITED', `Slow down: you can send ${CHAT_RATE.messages} messages every ${CHAT_RATE.seconds} seconds.`);
 			}
-			const message = await chat.messages.append(gig.id, { userId: user.id, name: publicName(user), role }, text);
+			const { id: userId, name, colour } = publicPerson(user);
+			const message = await chat.messages.append(gig.id, { userId, name, colour, role }, text);
 			ctx.namespace.to(gigRoom(gig.id)).emit('chat:message', message);
 			return { message };
 		},

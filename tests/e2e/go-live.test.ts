@@ -14,12 +14,12 @@ describe('the whole path through the pages', () => {
 		const studio = await creator.newPage();
 		await studio.addInitScript(TRACK_PEER_CONNECTIONS);
 		await studio.goto(`${site.url}/signup`);
+		await studio.fill('input[name=displayName]', 'The E2E Band');
 		await studio.fill('input[name=email]', `creator-${Date.now()}@example.test`);
 		await studio.fill('input[name=password]', 'correct horse battery staple');
 		await studio.getByRole('button', { name: 'Sign up' }).click();
 		await studio.waitForURL(`${site.url}/`);
 		await studio.goto(`${site.url}/me`);
-		await studio.fill('input[name=displayName]', 'The E2E Band');
 		await studio.getByRole('button', { name: /become a creator/i }).click();
 		await expect.poll(() => studio.locator('body').textContent()).toContain('The E2E Band');
 
@@ -39,6 +39,7 @@ describe('the whole path through the pages', () => {
 		const viewer = await fan.newPage();
 		await viewer.addInitScript(TRACK_PEER_CONNECTIONS);
 		await viewer.goto(`${site.url}/signup?next=${encodeURIComponent(`/gigs/${gigId}`)}`);
+		await viewer.fill('input[name=displayName]', 'A Fan');
 		await viewer.fill('input[name=email]', `fan-${Date.now()}@example.test`);
 		await viewer.fill('input[name=password]', 'correct horse battery staple');
 		await viewer.getByRole('button', { name: 'Sign up' }).click();

@@ -27,8 +27,10 @@ export function fixtures(redis: Redis) {
 	const tickets = new Tickets(redis);
 
 	async function person(role: 'viewer' | 'creator' = 'viewer'): Promise<Person> {
-		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple' }, `fixture-${counter++}`);
-		if (role === 'creator') user = await accounts.becomeCreator(user.id, { displayName: `Creator ${counter}`, wallet: '$wallet.example/creator' });
+		const n = counter++;
+		const displayName = `${role === 'creator' ? 'Creator' : 'Viewer'} ${n}`;
+		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple', displayName }, `fixture-${n}`);
+		if (role === 'creator') user = await accounts.becomeCreator(user.id, { wallet: '$wallet.example/creator' });
 		const token = await accounts.createSession(user.id);
 		return { user, token, cookie: `gs_session=${token}` };
 	}

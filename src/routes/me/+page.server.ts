@@ -1,10 +1,11 @@
-import { redirect } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
 import { mayCreateGigs } from '$lib/server/access';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import type { Gig, GigStatus } from '$lib/server/gigs/gigs';
+import { avatarColourOf, publicName } from '$lib/server/accounts/accounts';
 
 const LOGIN = '/login?next=/me';
 
@@ -50,7 +51,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 	);
 
 	return {
-		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet },
+		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet, avatarColour: avatarColourOf(user), publicName: publicName(user) },
 		canCreate,
 		tickets: myTickets.sort(byRelevance),
 		gigs: myGigs.sort(byRelevance)
@@ -58,6 +59,19 @@ export const load: PageServerLoad = async ({ locals }) => {
 };
 
 export const actions: Actions = {
+	/** The display name and avatar colour everyone has. */
+	profile: async ({ request, locals }) => {
+		if (!locals.user) redirect(303, LOGIN);
+		const form = await request.formData();
+		try {
+			locals.user = await services().accounts.updateProfile(locals.user.id, Object.fromEntries(form));
+		} catch (error) {
+			const failure = formFailure(error, form);
+			return fail(failure.status, { ...failure.data, profileFailed: true });
+		}
+		return { profileSaved: true };
+	},
+
 	/** Becoming a creator, and later changing the name and wallet: the same profile. */
 	becomeCreator: async ({ request, locals }) => {
 		if (!locals.user) redirect(303, LOGIN);

@@ -6,9 +6,11 @@ import { newId, newSecret } from '../ids.js';
 import { limitRate } from '../rate-limit.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { normaliseWallet } from './wallet.js';
+import { displayNameSchema, shownName } from './display-name.js';
+import { defaultAvatarColour, isAvatarColour, AVATAR_COLOURS, type AvatarColour } from '../../people/avatar.js';
 
 export type Role = 'viewer' | 'creator' | 'admin';
-export type User = { id: string; email: string; role: Role; displayName: string | null; wallet: string | null; createdAt: number };
+export type User = { id: string; email: string; role: Role; displayName: string | null; avatarColour?: AvatarColour | null; wallet: string | null; createdAt: number };
 
 export const SESSION_DAYS = 30;
 const SESSION_SECONDS = SESSION_DAYS * 24 * 3600;
@@ -25,8 +27,18 @@ export const credentialsSchema = z.object({
 	password: z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters')
 });
 
+/** Sign-up asks for a display name too: everyone in a chat or on a stage has one. */
+export const signUpSchema = credentialsSchema.extend({ displayName: displayNameSchema });
+
+/** What a person shows of themselves: their name, and their avatar's colour. */
+export const profileSchema = z.object({
+	displayName: displayNameSchema,
+	avatarColour: z.enum(AVATAR_COLOURS, { error: 'Pick one of the colours' }).optional()
+});
+
 export const creatorProfileSchema = z.object({
-	displayName: z.string().trim().min(2, 'Use at least 2 characters').max(60, 'Use at most 60 characters'),
+	// Accounts from before names were asked at sign-up may still set theirs here.
+	displayName: displayNameSchema.optional(),
 	wallet: z
 		.string()
 		.trim()
@@ -53,14 +65,15 @@ export class Accounts {
 	) {}
 
 	async signUp(input: unknown, clientKey: string): Promise<User> {
-		const { email, password } = parse(credentialsSchema, input);
+		const { email, password, displayName } = parse(signUpSchema, input);
 		// Counted after validation: a typo must not use up a shared network's sign-ups.
 		await limitRate(this.redis, `signup:${clientKey}`, 10, 3600);
 		const user: User = {
 			id: newId(),
 			email,
 			role: this.adminEmails.has(email) ? 'admin' : 'viewer',
-			displayName: null,
+			displayName,
+			avatarColour: null,
 			wallet: null,
 			createdAt: Date.now()
 		};
@@ -94,12 +107,25 @@ export class Accounts {
 	}
 
 	async becomeCreator(userId: string, input: unknown): Promise<User> {
-		const { displayName, wallet } = parse(creatorProfileSchema, input);
+		const parsed = parse(creatorProfileSchema, input);
 		const user = await this.user(userId);
 		if (!user) throw new DomainError('LOGIN_REQUIRED', 'Log in first.');
+		const displayName = parsed.displayName ?? user.displayName;
+		if (!displayName) throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', { displayName: 'Choose a display name' });
 		const role: Role = user.role === 'admin' ? 'admin' : 'creator';
+		const wallet = parsed.wallet;
 		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '' });
 		return { ...user, role, displayName, wallet };
+	}
+
+	/** A new display name and avatar colour. */
+	async updateProfile(userId: string, input: unknown): Promise<User> {
+		const { displayName, avatarColour } = parse(profileSchema, input);
+		const user = await this.user(userId);
+		if (!user) throw new DomainError('LOGIN_REQUIRED', 'Log in first.');
+		const colour = avatarColour ?? user.avatarColour;
+		await this.redis.hset(key.user(userId), { displayName, avatarColour: colour ?? '' });
+		return { ...user, displayName, avatarColour: colour };
 	}
 
 	async createSession(userId: string): Promise<string> {
@@ -125,6 +151,7 @@ function serialise(user: User): Record<string, string> {
 		email: user.email,
 		role: user.role,
 		displayName: user.displayName ?? '',
+		avatarColour: user.avatarColour ?? '',
 		wallet: user.wallet ?? '',
 		createdAt: String(user.createdAt)
 	};
@@ -136,6 +163,7 @@ function deserialise(f: Record<string, string>): User {
 		email: f.email!,
 		role: f.role as Role,
 		displayName: f.displayName || null,
+		avatarColour: isAvatarColour(f.avatarColour) ? f.avatarColour : null,
 		wallet: f.wallet || null,
 		createdAt: Number(f.createdAt)
 	};
@@ -143,5 +171,17 @@ function deserialise(f: Record<string, string>): User {
 
 /** What may be shown of a user to other people: never any part of their email. */
 export function publicName(user: Pick<User, 'displayName' | 'id'>): string {
-	return user.displayName ?? `Member ${user.id.slice(0, 4)}`;
+	const name = user.displayName ? shownName(user.displayName) : '';
+	return name || `Member ${user.id.slice(0, 4)}`;
+}
+
+/** A person as others see them: name and avatar colour. */
+export type PublicPerson = { id: string; name: string; colour: AvatarColour };
+
+export function publicPerson(user: Pick<User, 'displayName' | 'id' | 'avatarColour'>): PublicPerson {
+	return { id: user.id, name: publicName(user), colour: avatarColourOf(user) };
+}
+
+export function avatarColourOf(user: Pick<User, 'id' | 'avatarColour'>): AvatarColour {
+	return user.avatarColour ?? defaultAvatarColour(user.id);
 }

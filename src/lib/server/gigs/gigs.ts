@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DomainError, fieldErrors } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
-import { gigInputSchema, type Category, type GigInput } from './gig-input.js';
+import { gigInputSchema, startOf, START_GRACE_MS, type Category, type GigInput } from './gig-input.js';
 import { manages, mayCreateGigs, type Actor } from '../access.js';
 
 export type GigStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
@@ -35,9 +35,9 @@ const SCAN_LIMIT = 1000; // bounds a title search per page
 export class Gigs {
 	constructor(private readonly redis: Redis) {}
 
-	async create(creator: Actor, input: unknown): Promise<Gig> {
+	async create(creator: Actor, input: unknown, now = Date.now()): Promise<Gig> {
 		if (!mayCreateGigs(creator)) throw new DomainError('FORBIDDEN', 'Only creators can create gigs: become a creator first.');
-		const data = parseGigInput(input);
+		const data = parseGigInput(input, { now });
 		const creatorId = creator.id;
 		const gig: Gig = { ...data, id: newId(), creatorId, status: 'scheduled', coverFile: null, createdAt: Date.now(), startedAt: null };
 		const streamKey = newSecret();
@@ -66,11 +66,12 @@ export class Gigs {
 		return gig;
 	}
 
-	async update(id: string, user: Actor, input: unknown): Promise<Gig> {
+	async update(id: string, user: Actor, input: unknown, now = Date.now()): Promise<Gig> {
 		const gig = await this.manageable(id, user);
 		if (gig.status === 'cancelled') throw new DomainError('GIG_CANCELLED', 'This gig was cancelled.');
 		if (gig.status !== 'scheduled') throw new DomainError('GIG_STARTED', 'A gig can be edited only before it starts.');
-		const data = parseGigInput(input);
+		// A start that has passed may stay only on a gig that already ran.
+		const data = parseGigInput(input, { now, pastStart: gig.startedAt !== null ? gig.startsAt : null });
 		const next: Gig = { ...gig, ...data };
 		await this.redis
 			.multi()
@@ -174,9 +175,18 @@ export class Gigs {
 	}
 }
 
-function parseGigInput(input: unknown): GigInput {
+const PAST_START = 'Pick a start in the future';
+
+/** The gig's fields, and a start that is still ahead (or `pastStart`, kept unchanged). */
+function parseGigInput(input: unknown, { now, pastStart = null }: { now: number; pastStart?: number | null }): GigInput {
 	const result = gigInputSchema.safeParse(input);
-	if (!result.success) throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors(result.error.issues));
+	const startsAt = result.success ? result.data.startsAt : startOf(input);
+	const past = startsAt !== null && startsAt < now - START_GRACE_MS && startsAt !== pastStart;
+	if (!result.success || past) {
+		const fields = result.success ? {} : fieldErrors(result.error.issues);
+		if (past) fields.startsAtLocal ??= PAST_START;
+		throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fields);
+	}
 	return result.data;
 }
 
