@@ -10,6 +10,8 @@ import { createStripePayments } from '../src/lib/server/payments/stripe.js';
 import { createChat } from '../src/lib/server/chat/chat.js';
 import { Webhooks } from '../src/lib/server/webhooks/webhooks.js';
 import type { Services } from '../src/lib/server/services.js';
+import { CreatorHandles } from '../src/lib/server/creators/handles.js';
+import { Follows } from '../src/lib/server/creators/follows.js';
 
 /** Builds the domain modules on one Redis connection, from the configuration. */
 export function createDomain(config: Config, redis: Redis, log: Logger): Services {
@@ -30,6 +32,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Service
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, log }),
 		webhooks,
 		chat: createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS }),
+		creators: { handles: new CreatorHandles(redis), follows: new Follows(redis) },
 		settings: { publicUrl: config.PUBLIC_URL ?? null, rtmpPort: config.RTMP_PORT, platformWallet: config.PLATFORM_WALLET ?? null, devPayments }
 	};
 }

@@ -18,12 +18,14 @@ export type LiveContext = {
 	access: LiveAccess;
 	domain: Pick<Services, 'accounts' | 'gigs' | 'chat'>;
 	audience: AudienceTracker;
+	/** The creator's open studios. */
+	backstage: AudienceTracker;
 	reactions: ReactionBursts;
 	log: Logger;
 };
 
 /** The gig a connection joined the chat of. */
-export type ChatSeat = { gigId: string; userId: string; counted: boolean };
+export type ChatSeat = { gigId: string; userId: string; counted: boolean; backstage: boolean };
 
 export type LiveHandlers = HandlersOf<typeof liveRequests>;
 
@@ -54,7 +56,7 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			};
 		},
 
-		async 'live:join'({ gigId }): Promise<LiveResults['live:join']> {
+		async 'live:join'({ gigId, backstage }): Promise<LiveResults['live:join']> {
 			const seat = socket.data.seat as ChatSeat | undefined;
 			if (seat && seat.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in the chat of gig "${seat.gigId}"`);
 			const { user, role, canModerate } = await ctx.access.member(socket, gigId);
@@ -63,19 +65,21 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			await socket.join([gigRoom(gigId), personRoom(gigId, user.id)]);
 			if (!seat) {
 				// The creator and admins run the show; viewers are everyone else.
-				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate };
+				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate, backstage: canModerate && backstage === true };
 				socket.data.seat = joined;
-				if (joined.counted) await ctx.audience.enter(gigId, user.id);
+				if (joined.counted) await Promise.all([ctx.audience.enter(gigId, user.id), chat.numbers.seen(gigId, [user.id])]);
+				if (joined.backstage) await ctx.backstage.enter(gigId, user.id);
 			}
-			const [page, reactions, viewers, timedOutUntil, stage] = await Promise.all([
+			const [page, reactions, viewers, studios, timedOutUntil, stage] = await Promise.all([
 				chat.messages.recent(gigId, HISTORY_PAGE),
 				chat.reactions.totals(gigId),
 				chat.audience.count(gigId),
+				chat.backstage.count(gigId),
 				chat.moderation.timedOutUntil(gigId, user.id),
 				chat.stage.snapshot(gigId)
 			]);
 			ctx.log.debug({ gigId, userId: user.id, socketId: socket.id }, 'joined gig chat');
-			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { ...publicPerson(user), role, canModerate, timedOutUntil }, stage };
+			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, backstage: studios, you: { ...publicPerson(user), role, canModerate, timedOutUntil }, stage };
 		},
 
 		async 'chat:send'({ text }): Promise<LiveResults['chat:send']> {
@@ -87,6 +91,7 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			}
 			const { id: userId, name, colour } = publicPerson(user);
 			const message = await chat.messages.append(gig.id, { userId, name, colour, role }, text);
+			await chat.numbers.messageSent(gig.id);
 			ctx.namespace.to(gigRoom(gig.id)).emit('chat:message', message);
 			return { message };
 		},

@@ -8,11 +8,14 @@ import type { Shows } from '../../src/lib/server/shows.js';
 import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import type { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import type { Stage } from '../../src/lib/server/chat/stage.js';
+import type { Audience } from '../../src/lib/server/chat/audience.js';
+import type { ShowNumbers } from '../../src/lib/server/chat/show-numbers.js';
 import { publicName } from '../../src/lib/server/accounts/accounts.js';
 import type { MediaAccess } from './media-access.js';
 import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
 import type { ShowControl } from './show-lifecycle.js';
+import { mayResume, RESUME_WINDOW_MS } from '../../src/lib/show-times.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -20,6 +23,9 @@ export type MediaContext = {
 	gigs: Gigs;
 	webhooks: Pick<Webhooks, 'gigLive' | 'gigEnded'>;
 	stage: Stage;
+	/** Who watches (for the show's numbers when it goes on air), and the numbers themselves. */
+	audience: Audience;
+	numbers: ShowNumbers;
 	access: MediaAccess;
 	namespace: Namespace;
 	log: Logger;
@@ -118,10 +124,11 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			await show.changed(gigId);
 		},
 
-		async 'show:start'() {
+		async 'show:start'({ resume }) {
 			const { gigId } = await hostOnly();
 			const tracks = (await ctx.sfu.room(gigId)).producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
+			await mayStart(ctx, gigId, resume === true);
 			await show.start(gigId);
 			return ctx.shows.state(gigId);
 		},
@@ -130,6 +137,17 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			const { gigId } = await hostOnly();
 			await ctx.sfu.leave(gigId, peerId);
 			await show.end(gigId);
+		},
+
+		async 'show:layers'() {
+			const { gigId } = await hostOnly();
+			return (await ctx.sfu.room(gigId)).viewerLayers(peerId);
+		},
+
+		// Needs no gig: the server's clock is no secret. The media server's RTCP sender reports
+		// use the same monotonic clock, which is what the viewers' delay is measured against.
+		async clock() {
+			return { now: Number(process.hrtime.bigint() / 1000n) / 1000 };
 		},
 
 		async consume({ transportId, producerId, rtpCapabilities }) {
@@ -145,6 +163,17 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			await (await room()).setPreferredLayers(peerId, consumerId, spatialLayer, temporalLayer);
 		}
 	};
+}
+
+/**
+ * An ended show stays ended: going live again needs the host's explicit Resume, within a few
+ * minutes of the end (an End pressed by accident).
+ */
+async function mayStart(ctx: MediaContext, gigId: string, resume: boolean): Promise<void> {
+	const gig = await ctx.gigs.get(gigId);
+	if (gig?.status !== 'ended' && ctx.shows.state(gigId).state !== 'ended') return;
+	if (!resume) throw new SignalingError('SHOW_ENDED', 'this show has ended; it can only be resumed from the studio’s Resume show button');
+	if (!mayResume(gig?.endedAt ?? null)) throw new SignalingError('SHOW_ENDED', `this show ended more than ${RESUME_WINDOW_MS / 60_000} minutes ago and cannot be resumed`);
 }
 
 /** The same host reconnected on a new socket: retire the old one so it cannot fight the new one. */

@@ -37,7 +37,8 @@ export const liveRequests = {
 	/** Gig status and viewer counts for the home page (no gigId) or one gig's page; no login needed. */
 	'live:follow': z.object({ gigId: gigIdSchema.optional() }),
 	/** The chat of a gig: ticket holders, its creator and admins. */
-	'live:join': z.object({ gigId: gigIdSchema }),
+	/** `backstage`: the creator's studio, so viewers hear that the show is about to start. */
+	'live:join': z.object({ gigId: gigIdSchema, backstage: z.boolean().optional() }),
 	'chat:send': z.object({
 		text: z
 			.string()
@@ -105,7 +106,7 @@ export type GigStatus = { gigId: string; state: GigLiveState; startedAt: number 
 
 export type LiveResults = {
 	'live:follow': { gigs: (GigStatus & { viewers: ViewerCount })[] };
-	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; you: ChatSelf; stage: StageSnapshot };
+	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; backstage: ViewerCount; you: ChatSelf; stage: StageSnapshot };
 	'chat:send': { message: ChatMessage };
 	'chat:older': { messages: ChatMessage[]; hasOlder: boolean };
 	'chat:delete': null;
@@ -139,6 +140,8 @@ export type LiveServerEvents = {
 	/** `count` reactions of `kind` since the last event (bursts are batched), and the gig's totals. */
 	reaction: (event: { kind: ReactionKind; count: number; totals: ReactionTotals }) => void;
 	viewers: (count: ViewerCount) => void;
+	/** How many studio tabs of the gig's creator are open (0 or more): "starting soon" when there is one. */
+	backstage: (count: ViewerCount) => void;
 	/** A gig went live or ended; sent to the home page, the gig's page and its chat. */
 	status: (status: GigStatus) => void;
 	moderated: (event: Moderated) => void;

@@ -5,6 +5,8 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { CreatorHandles } from './creators/handles.js';
+import type { Follows } from './creators/follows.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -14,7 +16,18 @@ export type SiteSettings = {
 	devPayments: boolean;
 };
 
-export type Services = { accounts: Accounts; gigs: Gigs; covers: Covers; tickets: Tickets; purchases: Purchases; chat: Chat; webhooks: Webhooks; settings: SiteSettings };
+export type Services = {
+	accounts: Accounts;
+	gigs: Gigs;
+	covers: Covers;
+	tickets: Tickets;
+	purchases: Purchases;
+	chat: Chat;
+	webhooks: Webhooks;
+	/** Creators' public pages (their handles) and who follows them. */
+	creators: { handles: CreatorHandles; follows: Follows };
+	settings: SiteSettings;
+};
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.

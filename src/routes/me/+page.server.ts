@@ -6,6 +6,7 @@ import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import type { Gig, GigStatus } from '$lib/server/gigs/gigs';
 import { avatarColourOf, publicName } from '$lib/server/accounts/accounts';
+import { showReport } from '$lib/server/show-report';
 
 const LOGIN = '/login?next=/me';
 
@@ -34,6 +35,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 				title: gig?.title ?? 'A gig that no longer exists',
 				status: gig?.status ?? null,
 				...(gig ? when(gig) : { startsAt: ticket.issuedAt, timeZone: 'UTC', durationMinutes: 0 }),
+				scheduledFor: gig?.scheduledFor ?? null,
 				paid: formatPrice(ticket.priceMinor, ticket.currency)
 			};
 		})
@@ -46,7 +48,8 @@ export const load: PageServerLoad = async ({ locals }) => {
 			...when(gig),
 			price: formatPrice(gig.priceMinor, gig.currency),
 			capacity: gig.capacity,
-			sold: await tickets.sold(gig.id)
+			sold: await tickets.sold(gig.id),
+			report: gig.status === 'live' || gig.status === 'ended' ? await showReport(gig) : null
 		}))
 	);
 
