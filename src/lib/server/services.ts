@@ -5,6 +5,7 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { Connections } from './connections.js';
 import type { CreatorHandles } from './creators/handles.js';
 import type { Follows } from './creators/follows.js';
 
@@ -27,7 +28,12 @@ export type Services = {
 	/** Creators' public pages (their handles) and who follows them. */
 	creators: { handles: CreatorHandles; follows: Follows };
 	settings: SiteSettings;
+	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
+	connections: Connections;
 };
+
+/** The domain modules, before signaling adds what only it can do. */
+export type Domain = Omit<Services, 'connections'>;
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.
