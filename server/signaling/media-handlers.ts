@@ -137,9 +137,9 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 
 		async 'show:start'({ resume }) {
 			const m = await hostOnly();
+			await mayStart(ctx, m.gigId, resume === true);
 			const tracks = m.room.producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
-			await mayStart(ctx, m.gigId, resume === true);
 			await show.start(m.gigId);
 			return ctx.shows.state(m.gigId);
 		},
