@@ -12,7 +12,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../tests/support/browser.js';
-import { ensureWebApp } from './web-app.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
 import { fixtures, type Person } from '../tests/support/fixtures.js';
 import { connectRedis } from '../src/lib/server/store.js';
@@ -100,7 +99,6 @@ async function main(): Promise<void> {
 	let server: ServerProcess | undefined;
 	let browser: Browser | undefined;
 	try {
-		ensureWebApp();
 		server = await startServerProcess();
 		// Two tabs share the browser: keep the one not in front from being throttled.
 		const args = ['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'];

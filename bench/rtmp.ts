@@ -21,7 +21,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../tests/support/browser.js';
-import { ensureWebApp } from './web-app.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
 import { fixtures, type Person } from '../tests/support/fixtures.js';
 import { publishRtmp, type PublisherOptions, type RtmpPublisherProcess } from '../tests/support/rtmp-publisher.js';
@@ -133,7 +132,6 @@ async function main(): Promise<void> {
 	let browser: Browser | undefined;
 	const publishers: RtmpPublisherProcess[] = [];
 	try {
-		ensureWebApp();
 		server = await startServerProcess({ RTMP_PORT: '0' });
 		const port = Number(/rtmp:\/\/[^:]+:(\d+)\//.exec(server.logs.find((l) => l.includes('OBS/RTMP ingest is up')) ?? '')?.[1]);
 		if (!port) throw new Error('the server did not start RTMP ingest');

@@ -13,7 +13,6 @@ import { fixtures, type Person } from '../tests/support/fixtures.js';
 import { TRACK_PEER_CONNECTIONS } from '../tests/support/frames.js';
 import { connectRedis } from '../src/lib/server/store.js';
 import { utcToZonedTime } from '../src/lib/server/gigs/zoned-time.js';
-import { ensureWebApp } from '../bench/web-app.js';
 
 const OUT = path.resolve(process.argv[2] ?? 'screenshots');
 const SIZES = {
@@ -74,7 +73,6 @@ async function goLive(studio: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-	ensureWebApp();
 	let server: ServerProcess | undefined;
 	let browser: Browser | undefined;
 	try {

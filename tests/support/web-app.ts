@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const handler = fileURLToPath(new URL('../build/handler.js', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const handler = fileURLToPath(new URL('../../build/handler.js', import.meta.url));
 
 /**
- * The benches serve the real pages, so they need the built web app: right after `npm run setup`
- * there is none. Build it once, as `npm start` would, instead of failing.
+ * The production server (benches, screenshots, browser tests) serves the built web app: right after
+ * `npm run setup` there is none. Build it once, as `npm start` would, instead of failing.
  */
 export function ensureWebApp(): void {
 	if (existsSync(handler)) return;
