@@ -50,7 +50,7 @@ describe('the player', () => {
 
 		await viewer.getByTestId('fullscreen').click();
 		await expect.poll(() => viewer.evaluate(() => document.fullscreenElement?.getAttribute('data-testid') ?? null), { message: 'the player box is full screen' }).toBe('player-box');
-		expect(await viewer.getByTestId('fullscreen').getAttribute('aria-label')).toBe('Leave full screen');
+		await expect.poll(() => viewer.getByTestId('fullscreen').getAttribute('aria-label')).toBe('Leave full screen');
 		await viewer.getByTestId('fullscreen').click();
 		await expect.poll(() => viewer.evaluate(() => document.fullscreenElement)).toBeNull();
 
@@ -68,7 +68,7 @@ describe('the player', () => {
 		expect(await video.evaluate((v: HTMLVideoElement) => v.volume)).toBeCloseTo(0.3);
 		await viewer.reload();
 		await waitFor('the viewer has a picture again', async () => (await width(viewer)) > 0, 20_000);
-		expect(await viewer.getByTestId('player').evaluate((v: HTMLVideoElement) => v.volume), 'the volume is kept').toBeCloseTo(0.3);
+		await expect.poll(() => viewer.getByTestId('player').evaluate((v: HTMLVideoElement) => v.volume), { message: 'the volume is kept' }).toBeCloseTo(0.3);
 		await closePage(viewer);
 		await closePage(studio);
 	}, 90_000);
@@ -131,9 +131,9 @@ describe('the studio’s health panel', () => {
 		await waitFor('the viewer gets the 720p layer', async () => (await width(viewer)) === 1280, 30_000);
 		const panel = studio.getByTestId('health-panel');
 		await expect.poll(() => panel.getByTestId('health-resolution').textContent(), { timeout: 15_000 }).toBe('1280×720');
-		expect(await panel.getByTestId('health-bitrate').textContent()).toMatch(/\d+(\.\d)? (kbit|Mbit)\/s/);
-		expect(Number((await panel.getByTestId('health-fps').textContent())!.split(' ')[0])).toBeGreaterThan(0);
-		expect(await panel.getByTestId('health-rtt').textContent()).toMatch(/^\d+ ms$/);
+		await expect.poll(() => panel.getByTestId('health-bitrate').textContent(), { message: 'the upload is measured' }).toMatch(/\d+(\.\d)? (kbit|Mbit)\/s/);
+		await expect.poll(async () => Number((await panel.getByTestId('health-fps').textContent())!.split(' ')[0]), { message: 'frames are sent' }).toBeGreaterThan(0);
+		await expect.poll(() => panel.getByTestId('health-rtt').textContent()).toMatch(/^\d+ ms$/);
 		await expect.poll(() => panel.getByTestId('health-layers').textContent(), { timeout: 15_000, message: 'the one viewer gets the high layer' }).toMatch(/High 1\s*Medium 0\s*Low 0/);
 		expect(await studio.getByTestId('mirror-toggle').textContent()).toContain('viewers see you the right way round');
 		await closePage(viewer);

@@ -21,7 +21,7 @@ const when = (gig: Gig) => ({ startsAt: gig.startsAt, timeZone: gig.timeZone, du
 export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user;
 	if (!user) redirect(303, LOGIN);
-	const { gigs, tickets } = services();
+	const { gigs, tickets, creators } = services();
 	const canCreate = mayCreateGigs(user);
 
 	const [owned, created] = await Promise.all([tickets.forUser(user.id), canCreate ? gigs.byCreator(user.id) : Promise.resolve([])]);
@@ -54,7 +54,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 	);
 
 	return {
-		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet, avatarColour: avatarColourOf(user), publicName: publicName(user) },
+		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet, avatarColour: avatarColourOf(user), publicName: publicName(user), handle: canCreate ? await creators.handles.of(user) : null },
 		canCreate,
 		tickets: myTickets.sort(byRelevance),
 		gigs: myGigs.sort(byRelevance)
