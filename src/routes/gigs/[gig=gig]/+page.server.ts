@@ -5,6 +5,7 @@ import { showReport } from '$lib/server/show-report';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import { services } from '$lib/server/services';
+import { HOLD_MINUTES } from '$lib/server/tickets/tickets';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals, url }) => {
@@ -13,9 +14,10 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 	if (!gig) error(404, { message: 'There is no such gig.', code: 'GIG_NOT_FOUND' });
 	const user = locals.user;
 	const manages = user !== null && (gig.creatorId === user.id || user.role === 'admin');
-	const [creator, sold, hasTicket, following, report] = await Promise.all([
+	const [creator, sold, held, hasTicket, following, report] = await Promise.all([
 		accounts.user(gig.creatorId),
 		tickets.sold(gig.id),
+		tickets.held(gig.id),
 		user ? tickets.hasTicket(gig.id, user.id) : Promise.resolve(false),
 		user ? creators.follows.follows(user.id, gig.creatorId) : Promise.resolve(false),
 		// The show's numbers are its creator's.
@@ -44,7 +46,11 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 		isCreator: user?.id === gig.creatorId,
 		shareUrl: gigPageUrl(gig.id, url),
 		report,
-		seatsLeft: gig.capacity === null ? null : Math.max(0, gig.capacity - sold),
+		seatsLeft: gig.capacity === null ? null : Math.max(0, gig.capacity - sold - held),
+		// Seats in someone's unpaid checkout right now: they come back if it is not paid in time.
+		seatsHeld: held,
+		holdMinutes: HOLD_MINUTES,
+		checkoutCancelled: url.searchParams.get('checkout') === 'cancelled',
 		loggedIn: user !== null,
 		manages,
 		hasTicket,
