@@ -26,6 +26,17 @@ async function rawHost(cookie: string, gigId: string) {
 	return host;
 }
 
+/** A live show from the studio, with a ticket holder watching it. */
+async function watchedShow() {
+	const { gig, creator, viewer: fan } = await site.make.show();
+	const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
+	await goLive(studio);
+	const startedAt = await gigField(gig.id, 'startedAt');
+	const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
+	await framesFlow(viewer, 'the viewer has a picture');
+	return { gig, creator, studio, viewer, startedAt };
+}
+
 describe('ending a show', () => {
 	it('asks first, keeps the show on air when the creator keeps going, and on a phone End show is far from Share screen', async () => {
 		const { gig, creator, viewer: fan } = await site.make.show();
@@ -60,12 +71,7 @@ describe('ending a show', () => {
 
 describe('an ended show', () => {
 	it('stays ended: a reloaded studio offers Resume (not Go live), the server refuses a plain start, and Resume brings viewers back', async () => {
-		const { gig, creator, viewer: fan } = await site.make.show();
-		const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
-		await goLive(studio);
-		const startedAt = await gigField(gig.id, 'startedAt');
-		const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
-		await framesFlow(viewer, 'the viewer has a picture');
+		const { gig, creator, studio, viewer, startedAt } = await watchedShow();
 		await endShow(studio);
 
 		await studio.reload();
@@ -111,12 +117,7 @@ describe('an ended show', () => {
 
 describe('a studio reloaded mid-show', () => {
 	it('says the show is paused with viewers waiting, and resumes the same show', async () => {
-		const { gig, creator, viewer: fan } = await site.make.show();
-		const studio = await openPage(site.browser, `${site.url}/studio/${gig.id}`, { person: creator });
-		await goLive(studio);
-		const startedAt = await gigField(gig.id, 'startedAt');
-		const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
-		await framesFlow(viewer, 'the viewer has a picture');
+		const { gig, creator, studio, viewer, startedAt } = await watchedShow();
 
 		await studio.reload();
 		await expect.poll(() => viewer.getByTestId('show-state').textContent(), { timeout: 10_000, message: 'the viewer sees the show paused' }).toContain('Paused');

@@ -16,7 +16,6 @@ export async function showReport(gig: Gig): Promise<ShowReport | null> {
 		...numbers,
 		reactions: Object.values(reactions).reduce((a, b) => a + b, 0),
 		tickets: takings.tickets,
-		revenue: money.length ? money.map(([currency, minor]) => formatPrice(minor, currency)).join(' + ') : gig.priceMinor === 0 ? 'Free gig' : new Intl.NumberFormat('en', { style: 'currency', currency: gig.currency }).format(0),
-		live: numbers.live
+		revenue: money.length ? money.map(([currency, minor]) => formatPrice(minor, currency)).join(' + ') : gig.priceMinor === 0 ? 'Free gig' : new Intl.NumberFormat('en', { style: 'currency', currency: gig.currency }).format(0)
 	};
 }
