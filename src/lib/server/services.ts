@@ -5,6 +5,7 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { StoreGate } from './store.js';
 import type { Connections } from './connections.js';
 import type { CreatorHandles } from './creators/handles.js';
 import type { Follows } from './creators/follows.js';
@@ -28,6 +29,8 @@ export type Services = {
 	/** Creators' public pages (their handles) and who follows them. */
 	creators: { handles: CreatorHandles; follows: Follows };
 	settings: SiteSettings;
+	/** Whether Redis answers right now: pages answer 503 at once while it does not. */
+	store: StoreGate;
 	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
 	connections: Connections;
 };
