@@ -26,8 +26,8 @@ export function envInt(name: string, fallback: number): number {
 
 // 8x4 blocks of 160x180 px: 24 bits of Date.now() then 8 CRC bits, redrawn at 30 fps like the
 // camera the studio asks for. The viewer reads them back at 320x180.
-export const FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
-export type Frame = typeof FRAME;
+export const CLOCK_FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
+type ClockFrame = typeof CLOCK_FRAME;
 
 /** CRC-8 (poly 0x07) of a 24-bit value: a frame read mid-transition or through artifacts fails it. */
 export function check8(value: number): number {
@@ -40,7 +40,7 @@ export function check8(value: number): number {
 }
 
 /** Runs in the studio before its scripts: video requests get the clock canvas, audio the fake mic. */
-export function fakeCamera(frame: Frame): void {
+function paintClock(frame: ClockFrame): void {
 	const devices = navigator.mediaDevices;
 	const original = devices.getUserMedia.bind(devices);
 	devices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
@@ -70,6 +70,19 @@ export function fakeCamera(frame: Frame): void {
 	};
 }
 
+/** The studio's init script that replaces its camera with the painted clock (with NAME_SHIM before it). */
+export function clockCamera(frame: ClockFrame = CLOCK_FRAME): string {
+	return `const check8 = ${check8}; (${paintClock})(${JSON.stringify(frame)});`;
+}
+
+/** A read's painted time, checked, and how old it was when presented; null for a bad read. */
+export function readClock({ word, at }: ClockRead): { value: number; age: number } | null {
+	const value = Math.floor(word / 256);
+	// Both pages read the same clock; only its low 24 bits were sent, which wrap every ~4.7 h.
+	const age = (at - value) % 0x1000000;
+	return check8(value) === word % 256 && age <= 60_000 ? { value, age } : null;
+}
+
 export async function openPage(browser: Browser, url: string, person: Person, initScript?: string): Promise<Page> {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
 	await page.context().addCookies([{ name: 'gs_session', value: person.token, url: new URL(url).origin }]);
@@ -82,9 +95,9 @@ export async function openPage(browser: Browser, url: string, person: Person, in
 
 export type Show = { gig: string; creator: Person; viewer: Person };
 
+/** Opens the studio with the painted clock as its camera and goes live. */
 export async function goLive(browser: Browser, base: string, { gig, creator }: Show): Promise<Page> {
-	const camera = `const check8 = ${check8}; (${fakeCamera})(${JSON.stringify(FRAME)});`;
-	const studio = await openPage(browser, `${base}/studio/${gig}`, creator, camera);
+	const studio = await openPage(browser, `${base}/studio/${gig}`, creator, clockCamera());
 	await studio.getByTestId('preview').waitFor();
 	await studio.getByTestId('go-live').click();
 	await poll('the studio is live', 20_000, async () => ((await studio.getByTestId('broadcast-status').textContent())?.includes('Live') ? true : null));

@@ -15,7 +15,7 @@ import { launchChromium } from '../tests/support/browser.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
 import { fixtures } from '../tests/support/fixtures.js';
 import { connectRedis } from '../src/lib/server/store.js';
-import { check8, collectFor, envInt, FRAME, goLive, joinToFirstFrame, openPage, percentile, poll, round, startCollector, watchFirstFrame, withTimeout, type ClockRead, type Show } from './frame-clock.js';
+import { CLOCK_FRAME as FRAME, collectFor, envInt, goLive, joinToFirstFrame, openPage, percentile, poll, readClock, round, startCollector, watchFirstFrame, withTimeout, type ClockRead, type Show } from './frame-clock.js';
 
 const SECONDS = envInt('BENCH_SECONDS', 20);
 const JOINS = envInt('BENCH_JOINS', 8);
@@ -41,14 +41,14 @@ function decode(reads: ClockRead[]) {
 	const latencies: number[] = [];
 	let rejected = 0, repeated = 0, backwards = 0, at720p = 0;
 	let previous: number | null = null;
-	for (const { word, at, width } of reads) {
-		const value = Math.floor(word / 256);
-		// Both pages read the same clock; only its low 24 bits were sent, which wrap every ~4.7 h.
-		const age = (at - value) % 0x1000000;
-		if (check8(value) !== word % 256 || age > 60_000) {
+	for (const read of reads) {
+		const clock = readClock(read);
+		if (!clock) {
 			rejected++;
 			continue;
 		}
+		const { value, age } = clock;
+		const { width } = read;
 		if (previous !== null && value === previous) repeated++;
 		else if (previous !== null && ((value - previous + 0x1000000) % 0x1000000) > 0x800000) backwards++;
 		previous = value;

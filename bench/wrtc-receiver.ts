@@ -7,7 +7,7 @@
 import wrtc from '@roamhq/wrtc';
 import { io, type Socket } from 'socket.io-client';
 import { MEDIA_NAMESPACE, type ConsumeResult, type JoinResult, type TransportResult } from '../src/lib/signaling/messages.js';
-import { check8, FRAME } from './frame-clock.js';
+import { check8, CLOCK_FRAME as FRAME } from './frame-clock.js';
 
 /** How far behind the painted clock each decoded frame was, collected while `collecting`. */
 export type Receiver = { latencies: number[]; collecting: boolean; frames: number; close(): void };

@@ -11,6 +11,7 @@ import { IngestStatuses } from '../../src/lib/server/ingest/ingest-status.js';
 import { checkFfmpeg } from '../../sfu/ingest/ffmpeg-process.js';
 import { GigStream, ingestPeerId } from './gig-stream.js';
 import { refusals, type IngestRefusal } from './refusals.js';
+import { mayResume } from '../../src/lib/show-times.js';
 import { RTMP_APP, RtmpServer, type PublishAttempt, type RtmpPublisher } from './rtmp-server.js';
 
 export type IngestDeps = {
@@ -119,6 +120,8 @@ async function admit(
 	const gig = key.success ? await domain.gigs.byStreamKey(key.data) : null;
 	if (!gig) return refusals.unknownKey();
 	if (gig.status === 'cancelled') return refusals.cancelled();
+	// An ended show stays ended; streaming again within minutes of the end resumes it (a stop by mistake).
+	if (gig.status === 'ended' && !mayResume(gig.endedAt)) return refusals.ended();
 	const creator = await domain.accounts.user(gig.creatorId);
 	// Reserved before the seat is claimed: two publishers checked at once cannot both take the gig.
 	if (streams.has(gig.id)) return refusals.alreadyPublishing();

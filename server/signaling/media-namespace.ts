@@ -44,7 +44,7 @@ export function mediaSignaling(io: Server, log: Logger) {
 		iceServers: IceServers,
 		grace: Pick<LeaseGrace, 'mayJudge' | 'onRecovered'>
 	): { show: ShowControl; stop(): void; settled(): Promise<void> } {
-		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, iceServers, namespace, log };
+		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, audience: domain.chat.audience, numbers: domain.chat.numbers, access, iceServers, namespace, log };
 		const show = showControl(ctx);
 		control = show;
 		const leases = keepShowLeases(ctx, grace);

@@ -90,12 +90,13 @@ end
 return lapsed
 `;
 
-// KEYS: show. ARGV: keepMs. A show that was not on goes live from now; one that was interrupted
-// goes on with its first start.
+// KEYS: show. ARGV: keepMs, startedAt ('' for now). A show that was not on goes live from
+// `startedAt` (a resumed ended show keeps its start) or now; one that was interrupted goes on with
+// its first start.
 const START = `${NOW}
 local h = redis.call('HMGET', KEYS[1], 'state', 'startedAt')
 if h[1] ~= 'live' and h[1] ~= 'interrupted' then
-  h[2] = tostring(now)
+  if ARGV[2] ~= '' then h[2] = ARGV[2] else h[2] = tostring(now) end
   redis.call('HSET', KEYS[1], 'startedAt', h[2])
 end
 redis.call('HSET', KEYS[1], 'state', 'live')
@@ -202,9 +203,10 @@ export class Shows {
 		return { ok: true, replacedPeerId: replaced || null };
 	}
 
-	async start(gigId: string): Promise<ShowStatus> {
-		const startedAt = (await this.redis.eval(START, 1, key.show(gigId), KEEP_MS)) as string;
-		return { state: 'live', startedAt: Number(startedAt) };
+	/** Puts the show on air; `startedAt` is its start if it was not on (a resumed ended show), else Redis's now. */
+	async start(gigId: string, startedAt?: number): Promise<ShowStatus> {
+		const started = (await this.redis.eval(START, 1, key.show(gigId), KEEP_MS, startedAt === undefined ? '' : String(Math.round(startedAt)))) as string;
+		return { state: 'live', startedAt: Number(started) };
 	}
 
 	async end(gigId: string): Promise<void> {
