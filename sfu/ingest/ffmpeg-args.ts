@@ -5,25 +5,39 @@ export const PAYLOAD = { opus: 100, vp8: 101, h264: 102 } as const;
 export type RtpTarget = { port: number; ssrc: number };
 
 export type BridgeInput = {
-	/** Where node-media-server plays the stream to us (rtmp://127.0.0.1/…). */
-	url: string;
 	video: VideoPlan;
 	audio: boolean;
+	/** The incoming frame rate, when known: a re-encode keeps it up to REENCODE_MAX_FPS. */
+	sourceFps: number | null;
 };
+
+/**
+ * What a re-encode produces at most, whatever arrives: the long side at 1280 (720p landscape,
+ * 720×1280 portrait) and 30 frames a second. OBS's defaults (1080p60) re-encoded as they are
+ * cost this 2-core machine ~75 % of a core and could not keep up; capped, ~35-50 % (bench:rtmp).
+ */
+export const REENCODE_MAX_LONG_SIDE = 1280;
+export const REENCODE_MAX_FPS = 30;
 
 // Packets small enough for any path with TURN/TCP overhead, as browsers send.
 const RTP_PACKET_SIZE = 1200;
 const VP8_BITRATE = '2500k';
+// The publisher's FLV timestamps are whole milliseconds, so AAC's 1024-sample frames arrive 21 or
+// 22 ms apart and Opus packets timed from them step 952, 960 or 968 samples: browsers discard the
+// overlaps and conceal the holes (a glitch every ~60 ms). Counting samples instead (aresample's
+// output timestamps follow the samples) gives every packet 960; `async` with a 20 ms threshold
+// pads or trims only a real gap or overlap (an encoder that dropped audio), so sound stays with
+// the picture.
+const AUDIO_RETIMING = 'aresample=async=1:min_hard_comp=0.020';
 
 /**
- * ffmpeg's arguments for one bridge: read the RTMP stream once, write RTP per track. Each choice
- * here was needed to get a picture to viewers (see the comments).
+ * ffmpeg's arguments for one bridge: read the stream as FLV from stdin (no URL, port or secret on
+ * the command line), write RTP per track. Each choice here was needed to get a picture to viewers.
  */
 export function bridgeArgs(input: BridgeInput, targets: { video?: RtpTarget; audio?: RtpTarget }): string[] {
 	const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning'];
 	// A short probe starts the bridge in ~0.3 s; -fflags nobuffer would lose the first keyframe.
-	// rw_timeout ends a read that stalls (a blocked RTMP read otherwise ignores the first SIGTERM).
-	args.push('-analyzeduration', '100000', '-rw_timeout', '5000000', '-i', input.url);
+	args.push('-analyzeduration', '100000', '-f', 'flv', '-i', 'pipe:0');
 	if (targets.video && input.video.mode !== 'none') {
 		args.push('-map', '0:v:0');
 		if (input.video.mode === 'passthrough') {
@@ -31,6 +45,7 @@ export function bridgeArgs(input: BridgeInput, targets: { video?: RtpTarget; aud
 			args.push('-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb');
 			args.push(...rtpOut(PAYLOAD.h264, targets.video));
 		} else {
+			args.push('-vf', reencodeFilter(input.sourceFps));
 			args.push(
 				'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '16', '-b:v', VP8_BITRATE, '-maxrate', VP8_BITRATE, '-bufsize', '1000k',
 				'-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-threads', '2', '-pix_fmt', 'yuv420p',
@@ -41,10 +56,19 @@ export function bridgeArgs(input: BridgeInput, targets: { video?: RtpTarget; aud
 		}
 	}
 	if (targets.audio && input.audio) {
-		args.push('-map', '0:a:0', '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '128k');
+		args.push('-map', '0:a:0', '-af', AUDIO_RETIMING, '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '128k');
 		args.push(...rtpOut(PAYLOAD.opus, targets.audio));
 	}
 	return args;
+}
+
+/** Scales down to the long side cap (keeping the shape, even sizes) and drops frames above the rate cap. */
+export function reencodeFilter(sourceFps: number | null): string {
+	const max = REENCODE_MAX_LONG_SIDE;
+	const scale = `scale=w='if(gte(iw,ih),min(${max},iw),-2)':h='if(gte(iw,ih),-2,min(${max},ih))':flags=bilinear`;
+	// The rate filter only over the cap: under it, it would make up frames (more work, no gain).
+	// The rate is known by then (onMetaData, or measured from the first frames).
+	return sourceFps !== null && sourceFps > REENCODE_MAX_FPS + 0.5 ? `fps=${REENCODE_MAX_FPS},${scale}` : scale;
 }
 
 /** One RTP output. With rtcpMux + comedia, ffmpeg's RTCP would come from another port and mediasoup would lock onto it. */

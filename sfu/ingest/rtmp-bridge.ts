@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport';
 import type { Producer } from 'mediasoup/node/lib/Producer';
@@ -7,7 +8,13 @@ import type { GigRoom, PeerId } from '../gig-room.js';
 import { bridgeArgs, PAYLOAD, type BridgeInput, type RtpTarget } from './ffmpeg-args.js';
 import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
 
-export type BridgeOptions = BridgeInput & { ffmpegPath: string };
+/** A publisher's stream, written as FLV to what the bridge's ffmpeg reads. */
+export type MediaFeed = {
+	/** Starts writing to `sink`; returns the function that stops it. */
+	attach(sink: Writable, tracks: { audio: boolean; video: boolean }, events: { skipped?(lagMs: number): void; stuck?(): void }): () => void;
+};
+
+export type BridgeOptions = BridgeInput & { ffmpegPath: string; feed: MediaFeed };
 
 type Track = { transport: PlainTransport; producer: Producer; target: RtpTarget };
 
@@ -50,7 +57,16 @@ export class RtmpBridge {
 		const video = options.video.mode !== 'none' ? tracks[0]!.target : undefined;
 		const audio = options.audio ? tracks.at(-1)!.target : undefined;
 		const ffmpeg = new FfmpegProcess(options.ffmpegPath, bridgeArgs(options, { video, audio }));
-		log.info({ gigId: room.gigId, peerId, pid: ffmpeg.pid, video: options.video.mode, audio: options.audio }, 'RTMP bridge started');
+		const context = { gigId: room.gigId, peerId, pid: ffmpeg.pid };
+		const detach = options.feed.attach(ffmpeg.stdin, { audio: options.audio, video: options.video.mode !== 'none' }, {
+			skipped: (lagMs) => log.warn({ ...context, lagMs }, 'RTMP bridge fell behind; video skips to the next keyframe'),
+			stuck: () => {
+				log.warn(context, 'RTMP bridge stopped reading; restarting it');
+				void ffmpeg.stop();
+			}
+		});
+		void ffmpeg.exited.then(detach);
+		log.info({ ...context, video: options.video.mode, audio: options.audio }, 'RTMP bridge started');
 		return new RtmpBridge(ffmpeg, tracks, options);
 	}
 

@@ -1,0 +1,142 @@
+import type { Writable } from 'node:stream';
+import type AVPacket from 'node-media-server/src/core/avpacket.js';
+import Flv from 'node-media-server/src/protocol/flv.js';
+
+const VIDEO = 9;
+const FLAG = { audioHeader: 0, videoHeader: 2, keyframe: 3, metadata: 5 } as const;
+// A stream without keyframes for this long is not cached (a reader then waits for the next one).
+const GOP_MAX_BYTES = 16 * 1024 * 1024;
+// A reader this far behind the publisher skips video to the next keyframe: a late picture is
+// worth less than a current one, and the sound goes on meanwhile.
+const MAX_LAG_MS = 1500;
+// A reader holding this much unread is stuck, not slow.
+const STUCK_BYTES = 32 * 1024 * 1024;
+
+export type FeedReaderEvents = {
+	/** The reader fell behind and skips video to the next keyframe. */
+	skipped?(lagMs: number): void;
+	/** The reader stopped reading (its buffer passed STUCK_BYTES); it was detached. */
+	stuck?(): void;
+};
+
+type Tag = { bytes: Buffer; dts: number; video: boolean; keyframe: boolean };
+
+/**
+ * A publisher's stream as FLV for the bridge's ffmpeg to read on its stdin. Nothing on a command
+ * line, no port and no URL: no other local process can play the stream. Keeps what a reader that
+ * starts mid-stream needs (metadata, codec headers, the frames since the last keyframe), so a
+ * restarted bridge starts on a picture.
+ */
+export class FlvFeed {
+	private metadata: Buffer | null = null;
+	private audioHeader: Buffer | null = null;
+	private videoHeader: Buffer | null = null;
+	private gop: Tag[] = [];
+	private gopBytes = 0;
+	private readonly readers = new Set<FeedReader>();
+
+	/** Takes one media message from the publisher (synchronously: node-media-server reuses its buffers). */
+	see(packet: AVPacket): void {
+		const tag: Tag = {
+			bytes: Flv.createMessage(packet),
+			dts: packet.dts,
+			video: packet.codec_type === VIDEO,
+			keyframe: packet.codec_type === VIDEO && packet.flags === FLAG.keyframe
+		};
+		if (packet.flags === FLAG.metadata) this.metadata = tag.bytes;
+		else if (packet.flags === FLAG.audioHeader && !tag.video) this.audioHeader = tag.bytes;
+		else if (packet.flags === FLAG.videoHeader && tag.video) this.videoHeader = tag.bytes;
+		else this.cache(tag);
+		for (const reader of this.readers) reader.write(tag);
+	}
+
+	/** Writes the stream to `sink` (a header for the tracks it has, then all that follows) until the returned function is called. */
+	attach(sink: Writable, tracks: { audio: boolean; video: boolean }, events: FeedReaderEvents = {}): () => void {
+		const reader = new FeedReader(sink, events, () => this.readers.delete(reader));
+		reader.start(Flv.createHeader(tracks.audio, tracks.video), [this.metadata, this.audioHeader, this.videoHeader].filter((b): b is Buffer => b !== null));
+		for (const tag of this.gop) reader.write(tag);
+		this.readers.add(reader);
+		return () => reader.detach();
+	}
+
+	private cache(tag: Tag): void {
+		if (tag.keyframe) {
+			this.gop = [];
+			this.gopBytes = 0;
+		}
+		if (this.gop.length === 0 && !tag.keyframe) return; // nothing worth replaying before a keyframe
+		this.gop.push(tag);
+		this.gopBytes += tag.bytes.length;
+		if (this.gopBytes > GOP_MAX_BYTES) {
+			this.gop = [];
+			this.gopBytes = 0;
+		}
+	}
+}
+
+/** One sink being fed; knows how far behind it reads from what it has not taken yet. */
+class FeedReader {
+	private written = 0;
+	/** End offset and timestamp of each tag the sink may not have read yet, oldest first. */
+	private pending: { end: number; dts: number }[] = [];
+	private latestDts = 0;
+	/** Until the first keyframe (and after falling behind), video waits for a keyframe. */
+	private waitingForKeyframe = true;
+	private detached = false;
+
+	constructor(
+		private readonly sink: Writable,
+		private readonly events: FeedReaderEvents,
+		private readonly forget: () => void
+	) {
+		// ffmpeg gone: writes fail with EPIPE, which the bridge learns from ffmpeg's exit.
+		sink.on('error', () => this.detach());
+	}
+
+	start(header: Buffer, headers: Buffer[]): void {
+		this.send(header);
+		for (const bytes of headers) this.send(bytes);
+	}
+
+	write(tag: Tag): void {
+		if (this.detached) return;
+		this.latestDts = Math.max(this.latestDts, tag.dts);
+		if (tag.video) {
+			if (tag.keyframe) this.waitingForKeyframe = false;
+			else if (!this.waitingForKeyframe && this.lagMs() > MAX_LAG_MS) {
+				this.events.skipped?.(this.lagMs());
+				this.waitingForKeyframe = true;
+			}
+			if (this.waitingForKeyframe) return;
+		}
+		this.send(tag.bytes, tag.dts);
+		if (this.sink.writableLength > STUCK_BYTES) {
+			this.detach();
+			this.events.stuck?.();
+		}
+	}
+
+	detach(): void {
+		if (this.detached) return;
+		this.detached = true;
+		this.forget();
+		if (!this.sink.destroyed) this.sink.end();
+	}
+
+	private send(bytes: Buffer, dts?: number): void {
+		if (this.sink.destroyed || this.sink.writableEnded) return this.detach();
+		this.sink.write(bytes);
+		this.written += bytes.length;
+		if (dts !== undefined) this.pending.push({ end: this.written, dts });
+	}
+
+	/** How far (in media time) the sink's reading trails the newest tag written to it. */
+	private lagMs(): number {
+		const read = this.written - this.sink.writableLength;
+		let drop = 0;
+		while (drop < this.pending.length && this.pending[drop]!.end <= read) drop++;
+		if (drop) this.pending = this.pending.slice(drop);
+		const oldest = this.pending[0];
+		return oldest ? this.latestDts - oldest.dts : 0;
+	}
+}
