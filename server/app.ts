@@ -81,7 +81,12 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
-	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
+	provideIngestSite({
+		port: ingest.port,
+		disabledReason: ingest.disabledReason,
+		statuses,
+		grace: { droppedSeconds: config.RTMP_RECONNECT_GRACE_SECONDS, stoppedSeconds: config.RTMP_STOP_GRACE_SECONDS }
+	});
 	domain.webhooks.start();
 
 	return {

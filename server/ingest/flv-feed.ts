@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type AVPacket from 'node-media-server/src/core/avpacket.js';
 import Flv from 'node-media-server/src/protocol/flv.js';
 
+const AUDIO = 8;
 const VIDEO = 9;
 const FLAG = { audioHeader: 0, videoHeader: 2, keyframe: 3, metadata: 5 } as const;
 // A stream without keyframes for this long is not cached (a reader then waits for the next one).
@@ -19,7 +20,8 @@ export type FeedReaderEvents = {
 	stuck?(): void;
 };
 
-type Tag = { bytes: Buffer; dts: number; video: boolean; keyframe: boolean };
+type Tag = { bytes: Buffer; dts: number; kind: 'audio' | 'video' | 'data'; keyframe: boolean };
+type Tracks = { audio: boolean; video: boolean };
 
 /**
  * A publisher's stream as FLV for the bridge's ffmpeg to read on its stdin. Nothing on a command
@@ -37,23 +39,23 @@ export class FlvFeed {
 
 	/** Takes one media message from the publisher (synchronously: node-media-server reuses its buffers). */
 	see(packet: AVPacket): void {
-		const tag: Tag = {
-			bytes: Flv.createMessage(packet),
-			dts: packet.dts,
-			video: packet.codec_type === VIDEO,
-			keyframe: packet.codec_type === VIDEO && packet.flags === FLAG.keyframe
-		};
+		const kind = packet.codec_type === VIDEO ? 'video' : packet.codec_type === AUDIO ? 'audio' : 'data';
+		const tag: Tag = { bytes: Flv.createMessage(packet), dts: packet.dts, kind, keyframe: kind === 'video' && packet.flags === FLAG.keyframe };
 		if (packet.flags === FLAG.metadata) this.metadata = tag.bytes;
-		else if (packet.flags === FLAG.audioHeader && !tag.video) this.audioHeader = tag.bytes;
-		else if (packet.flags === FLAG.videoHeader && tag.video) this.videoHeader = tag.bytes;
+		else if (packet.flags === FLAG.audioHeader && kind === 'audio') this.audioHeader = tag.bytes;
+		else if (packet.flags === FLAG.videoHeader && kind === 'video') this.videoHeader = tag.bytes;
 		else this.cache(tag);
 		for (const reader of this.readers) reader.write(tag);
 	}
 
-	/** Writes the stream to `sink` (a header for the tracks it has, then all that follows) until the returned function is called. */
-	attach(sink: Writable, tracks: { audio: boolean; video: boolean }, events: FeedReaderEvents = {}): () => void {
-		const reader = new FeedReader(sink, events, () => this.readers.delete(reader));
-		reader.start(Flv.createHeader(tracks.audio, tracks.video), [this.metadata, this.audioHeader, this.videoHeader].filter((b): b is Buffer => b !== null));
+	/**
+	 * Writes the stream's `tracks` to `sink` (an FLV header saying which, the codec headers, the
+	 * frames since the last keyframe, then all that follows) until the returned function is called.
+	 */
+	attach(sink: Writable, tracks: Tracks, events: FeedReaderEvents = {}): () => void {
+		const reader = new FeedReader(sink, tracks, events, () => this.readers.delete(reader));
+		const headers = [this.metadata, tracks.audio ? this.audioHeader : null, tracks.video ? this.videoHeader : null];
+		reader.start(Flv.createHeader(tracks.audio, tracks.video), headers.filter((b): b is Buffer => b !== null));
 		for (const tag of this.gop) reader.write(tag);
 		this.readers.add(reader);
 		return () => reader.detach();
@@ -86,6 +88,7 @@ class FeedReader {
 
 	constructor(
 		private readonly sink: Writable,
+		private readonly tracks: Tracks,
 		private readonly events: FeedReaderEvents,
 		private readonly forget: () => void
 	) {
@@ -99,9 +102,9 @@ class FeedReader {
 	}
 
 	write(tag: Tag): void {
-		if (this.detached) return;
+		if (this.detached || (tag.kind === 'audio' && !this.tracks.audio) || (tag.kind === 'video' && !this.tracks.video)) return;
 		this.latestDts = Math.max(this.latestDts, tag.dts);
-		if (tag.video) {
+		if (tag.kind === 'video') {
 			if (tag.keyframe) this.waitingForKeyframe = false;
 			else if (!this.waitingForKeyframe && this.lagMs() > MAX_LAG_MS) {
 				this.events.skipped?.(this.lagMs());

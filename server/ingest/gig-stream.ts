@@ -119,8 +119,8 @@ export class GigStream {
 		return this.running ?? Promise.resolve();
 	}
 
-	get bridgePid(): number | undefined {
-		return this.bridge?.pid;
+	get bridgePids(): number[] {
+		return this.bridge?.pids ?? [];
 	}
 
 	/** The server is stopping: the show is interrupted, not ended, and OBS reconnects to the next start. */

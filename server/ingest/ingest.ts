@@ -29,8 +29,8 @@ export type Ingest = {
 	/** The bound RTMP port, or null when ingest is off. */
 	port: number | null;
 	disabledReason: string | null;
-	/** The bridge processes now running, by gig (for the benchmark's CPU readings). */
-	bridgePids(): Map<string, number>;
+	/** The bridge processes now running (one ffmpeg per track), by gig (for the benchmark's CPU readings). */
+	bridgePids(): Map<string, number[]>;
 	close(): Promise<void>;
 };
 
@@ -61,6 +61,8 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 
 	// Reserved at admission, so a second publisher is refused even before the first one's media runs.
 	const streams = new Map<string, Reservation>();
+	// Every stream until its cleanup is done (a departed one leaves `streams` at once), for close() to wait on.
+	const running = new Set<GigStream>();
 	const slots = new ReencodeSlots(config.RTMP_REENCODE_MAX ?? defaultReencodeCapacity(os.availableParallelism()));
 	const graceMs = { dropped: config.RTMP_RECONNECT_GRACE_SECONDS * 1000, stopped: config.RTMP_STOP_GRACE_SECONDS * 1000 };
 	const holds = new ShowHolds((held) => void endHeldShow(held, { shows, control, statuses, log }, streams));
@@ -101,7 +103,8 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 			);
 			reserved.stream = stream;
 			log.info({ gigId, peerId: stream.peerId, resumes: reserved.resumes !== null }, 'RTMP publisher connected');
-			void stream.start();
+			running.add(stream);
+			void stream.start().finally(() => running.delete(stream));
 		}
 	};
 	const limits = {
@@ -124,19 +127,18 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 		port,
 		disabledReason: null,
 		bridgePids() {
-			const pids = new Map<string, number>();
+			const pids = new Map<string, number[]>();
 			for (const [gigId, { stream }] of streams) {
-				const pid = stream?.bridgePid;
-				if (pid) pids.set(gigId, pid);
+				if (stream?.bridgePids.length) pids.set(gigId, stream.bridgePids);
 			}
 			return pids;
 		},
 		async close() {
 			holds.releaseAll();
-			const running = [...streams.values()].map((e) => e.stream).filter((s): s is GigStream => s !== null);
-			for (const stream of running) stream.shutdown();
+			const all = [...running];
+			for (const stream of all) stream.shutdown();
 			await rtmp.close();
-			await Promise.all(running.map((s) => s.done));
+			await Promise.all(all.map((s) => s.done));
 		}
 	};
 }

@@ -31,35 +31,35 @@ const VP8_BITRATE = '2500k';
 const AUDIO_RETIMING = 'aresample=async=1:min_hard_comp=0.020';
 
 /**
- * ffmpeg's arguments for one bridge: read the stream as FLV from stdin (no URL, port or secret on
- * the command line), write RTP per track. Each choice here was needed to get a picture to viewers.
+ * ffmpeg's arguments for one track of a bridge: read the stream as FLV from stdin (no URL, port
+ * or secret on the command line), write that track as RTP. Sound and picture run in separate
+ * ffmpeg processes, so a re-encode that falls behind never holds the sound up.
  */
-export function bridgeArgs(input: BridgeInput, targets: { video?: RtpTarget; audio?: RtpTarget }): string[] {
-	const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning'];
+export function trackArgs(kind: 'video' | 'audio', input: BridgeInput, target: RtpTarget): string[] {
 	// A short probe starts the bridge in ~0.3 s; -fflags nobuffer would lose the first keyframe.
-	args.push('-analyzeduration', '100000', '-f', 'flv', '-i', 'pipe:0');
-	if (targets.video && input.video.mode !== 'none') {
-		args.push('-map', '0:v:0');
-		if (input.video.mode === 'passthrough') {
-			// OBS puts SPS/PPS only in the FLV sequence header; mediasoup spots H.264 keyframes by an in-band SPS.
-			args.push('-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb');
-			args.push(...rtpOut(PAYLOAD.h264, targets.video));
-		} else {
-			args.push('-vf', reencodeFilter(input.sourceFps));
-			args.push(
-				'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '16', '-b:v', VP8_BITRATE, '-maxrate', VP8_BITRATE, '-bufsize', '1000k',
-				'-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-threads', '2', '-pix_fmt', 'yuv420p',
-				// A keyframe every second: a viewer who joins waits at most that long for a picture.
-				'-force_key_frames', 'expr:gte(t,n_forced*1)'
-			);
-			args.push(...rtpOut(PAYLOAD.vp8, targets.video));
-		}
-	}
-	if (targets.audio && input.audio) {
+	const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-analyzeduration', '100000', '-f', 'flv', '-i', 'pipe:0'];
+	if (kind === 'audio') {
 		args.push('-map', '0:a:0', '-af', AUDIO_RETIMING, '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '128k');
-		args.push(...rtpOut(PAYLOAD.opus, targets.audio));
+		return [...args, ...rtpOut(PAYLOAD.opus, target)];
 	}
-	return args;
+	args.push('-map', '0:v:0');
+	if (input.video.mode === 'passthrough') {
+		// OBS puts SPS/PPS only in the FLV sequence header; mediasoup spots H.264 keyframes by an in-band SPS.
+		args.push('-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb');
+		return [...args, ...rtpOut(PAYLOAD.h264, target)];
+	}
+	args.push('-vf', reencodeFilter(input.sourceFps));
+	args.push(
+		'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '16', '-b:v', VP8_BITRATE, '-maxrate', VP8_BITRATE, '-bufsize', '1000k',
+		'-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-pix_fmt', 'yuv420p',
+		// One thread: libvpx's threads wait for each other by spinning, which on a busy machine burned
+		// ~6x the CPU (15.8 s instead of 2.6 s for 8 s of 720p30) and fell behind real time: the frozen
+		// re-encoded picture. One thread keeps up at ~33 % of a core, 1080p60 decoding included.
+		'-threads', '1',
+		// A keyframe every second: a viewer who joins waits at most that long for a picture.
+		'-force_key_frames', 'expr:gte(t,n_forced*1)'
+	);
+	return [...args, ...rtpOut(PAYLOAD.vp8, target)];
 }
 
 /** Scales down to the long side cap (keeping the shape, even sizes) and drops frames above the rate cap. */

@@ -59,3 +59,31 @@ export async function decodeVideo(router: Router, producerId: string, { frames =
 		await rm(dir, { recursive: true, force: true });
 	}
 }
+
+/** Consumes a producer of `router` over a PlainTransport and collects the RTP timestamps of `count` packets (or what came within `ms`). */
+export async function receiveRtpTimestamps(router: Router, producerId: string, { count = 150, ms = 10_000 } = {}): Promise<number[]> {
+	const socket = dgram.createSocket('udp4');
+	await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+	const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
+	try {
+		await transport.connect({ ip: '127.0.0.1', port: socket.address().port });
+		const consumer = await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities });
+		const timestamps: number[] = [];
+		await new Promise<void>((resolve) => {
+			const timer = setTimeout(resolve, ms);
+			socket.on('message', (packet: Buffer) => {
+				// RTP, not RTCP (payload types 72-79 with the marker bit are RTCP's 200-207).
+				if (packet.length < 12 || (packet[1]! & 0x7f) !== consumer.rtpParameters.codecs[0]!.payloadType) return;
+				timestamps.push(packet.readUInt32BE(4));
+				if (timestamps.length >= count) {
+					clearTimeout(timer);
+					resolve();
+				}
+			});
+		});
+		return timestamps;
+	} finally {
+		transport.close();
+		socket.close();
+	}
+}

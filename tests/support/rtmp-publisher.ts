@@ -107,11 +107,12 @@ export function publishClip(url: string, clip: string): RtmpPublisherProcess {
 
 /** GStreamer publishing over RTMP: `rtmpsink` (librtmp, the client family OBS uses) or `rtmp2sink`. */
 export function publishGStreamer(url: string, sink: 'rtmpsink' | 'rtmp2sink', { audio = true, video = true } = {}): RtmpPublisherProcess {
-	// x264enc with GStreamer's defaults: it negotiates 4:4:4 from the test source, so High 4:4:4 Predictive.
+	// librtmp takes its options inside the location; rtmp2sink takes the plain URL.
 	const pipeline = ['flvmux', 'name=mux', 'streamable=true', '!', sink, sink === 'rtmpsink' ? `location=${url} live=1` : `location=${url}`];
+	// x264enc with GStreamer's defaults: it negotiates 4:4:4 from the test source, so High 4:4:4 Predictive, with lookahead and B-frames.
 	if (video) pipeline.push('videotestsrc', 'is-live=true', '!', 'video/x-raw,width=320,height=240,framerate=30/1', '!', 'x264enc', '!', 'h264parse', '!', 'queue', '!', 'mux.');
 	if (audio) pipeline.push('audiotestsrc', 'is-live=true', 'wave=sine', '!', 'audio/x-raw,rate=48000,channels=2', '!', 'voaacenc', '!', 'aacparse', '!', 'queue', '!', 'mux.');
-	return run('gst-launch-1.0', ['-e', '-q', ...pipeline.flatMap((p) => p.split(' '))]);
+	return run('gst-launch-1.0', ['-e', '-q', ...pipeline]);
 }
 
 function run(command: string, args: string[]): RtmpPublisherProcess {

@@ -103,6 +103,8 @@ export type IngestSite = {
 	port: number | null;
 	disabledReason: string | null;
 	statuses: IngestStatuses;
+	/** How long a show waits for a dropped encoder, and after OBS's "Stop Streaming". */
+	grace: { droppedSeconds: number; stoppedSeconds: number };
 };
 
 // Like services(): the SvelteKit bundle and the server meet on a well-known global.

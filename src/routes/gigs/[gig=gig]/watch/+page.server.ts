@@ -12,5 +12,5 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 	if (gig.status === 'cancelled') redirect(303, `/gigs/${gig.id}`);
 	if (!(await mayWatch(tickets, gig, user))) redirect(303, `/gigs/${gig.id}?ticket=required`);
 	const creator = await accounts.user(gig.creatorId);
-	return { gig: { id: gig.id, title: gig.title, status: gig.status }, creatorWallet: creator?.wallet ?? null };
+	return { gig: { id: gig.id, title: gig.title, status: gig.status, coverUrl: gig.coverFile ? `/covers/${gig.coverFile}` : null }, creatorWallet: creator?.wallet ?? null };
 };
