@@ -4,23 +4,28 @@ import Flv from 'node-media-server/src/protocol/flv.js';
 
 const AUDIO = 8;
 const VIDEO = 9;
-const FLAG = { audioHeader: 0, videoHeader: 2, keyframe: 3, metadata: 5 } as const;
+const FLAG = { audioHeader: 0, videoHeader: 2, keyframe: 3, frame: 4, metadata: 5 } as const;
+const FLV_CODEC_H264 = 7;
 // A stream without keyframes for this long is not cached (a reader then waits for the next one).
 const GOP_MAX_BYTES = 16 * 1024 * 1024;
-// A reader this far behind the publisher skips video to the next keyframe: a late picture is
-// worth less than a current one, and the sound goes on meanwhile.
-const MAX_LAG_MS = 1500;
+// A reader this far behind leaves out frames nothing else refers to (B-frames, mostly): fewer
+// frames for a while, no freeze. A re-encode to 30 fps of a 60 fps stream does not even lose any.
+const DROP_LAG_MS = 300;
+// This far behind, it skips video to the next keyframe: a late picture is worth less than a
+// current one, and the sound (its own reader) goes on meanwhile.
+const SKIP_LAG_MS = 2000;
 // A reader holding this much unread is stuck, not slow.
 const STUCK_BYTES = 32 * 1024 * 1024;
 
 export type FeedReaderEvents = {
-	/** The reader fell behind and skips video to the next keyframe. */
+	/** The reader fell far behind and skips video to the next keyframe. */
 	skipped?(lagMs: number): void;
 	/** The reader stopped reading (its buffer passed STUCK_BYTES); it was detached. */
 	stuck?(): void;
 };
 
-type Tag = { bytes: Buffer; dts: number; kind: 'audio' | 'video' | 'data'; keyframe: boolean };
+/** One FLV tag; `droppable` when it is an H.264 frame no other frame refers to (nal_ref_idc 0). */
+type Tag = { bytes: Buffer; dts: number; kind: 'audio' | 'video' | 'data'; keyframe: boolean; droppable: boolean };
 type Tracks = { audio: boolean; video: boolean };
 
 /**
@@ -35,16 +40,27 @@ export class FlvFeed {
 	private videoHeader: Buffer | null = null;
 	private gop: Tag[] = [];
 	private gopBytes = 0;
+	private nalLengthSize = 4;
 	private readonly readers = new Set<FeedReader>();
 
 	/** Takes one media message from the publisher (synchronously: node-media-server reuses its buffers). */
 	see(packet: AVPacket): void {
 		const kind = packet.codec_type === VIDEO ? 'video' : packet.codec_type === AUDIO ? 'audio' : 'data';
-		const tag: Tag = { bytes: Flv.createMessage(packet), dts: packet.dts, kind, keyframe: kind === 'video' && packet.flags === FLAG.keyframe };
+		const h264Frame = kind === 'video' && packet.codec_id === FLV_CODEC_H264 && packet.flags === FLAG.frame;
+		const tag: Tag = {
+			bytes: Flv.createMessage(packet),
+			dts: packet.dts,
+			kind,
+			keyframe: kind === 'video' && packet.flags === FLAG.keyframe,
+			droppable: h264Frame && nonReference(packet.data.subarray(0, packet.size), this.nalLengthSize)
+		};
 		if (packet.flags === FLAG.metadata) this.metadata = tag.bytes;
 		else if (packet.flags === FLAG.audioHeader && kind === 'audio') this.audioHeader = tag.bytes;
-		else if (packet.flags === FLAG.videoHeader && kind === 'video') this.videoHeader = tag.bytes;
-		else this.cache(tag);
+		else if (packet.flags === FLAG.videoHeader && kind === 'video') {
+			this.videoHeader = tag.bytes;
+			// lengthSizeMinusOne, in the low bits of the AVC record's fifth byte.
+			if (packet.codec_id === FLV_CODEC_H264 && packet.size > 9) this.nalLengthSize = ((packet.data[9] ?? 3) & 3) + 1;
+		} else this.cache(tag);
 		for (const reader of this.readers) reader.write(tag);
 	}
 
@@ -56,7 +72,9 @@ export class FlvFeed {
 		const reader = new FeedReader(sink, tracks, events, () => this.readers.delete(reader));
 		const headers = [this.metadata, tracks.audio ? this.audioHeader : null, tracks.video ? this.videoHeader : null];
 		reader.start(Flv.createHeader(tracks.audio, tracks.video), headers.filter((b): b is Buffer => b !== null));
-		for (const tag of this.gop) reader.write(tag);
+		// Video starts on the last keyframe; sound starts now (old sound in a burst would have
+		// viewers' jitter buffers speed it up, audibly).
+		for (const tag of this.gop) if (tag.kind === 'video') reader.write(tag);
 		this.readers.add(reader);
 		return () => reader.detach();
 	}
@@ -106,9 +124,12 @@ class FeedReader {
 		this.latestDts = Math.max(this.latestDts, tag.dts);
 		if (tag.kind === 'video') {
 			if (tag.keyframe) this.waitingForKeyframe = false;
-			else if (!this.waitingForKeyframe && this.lagMs() > MAX_LAG_MS) {
-				this.events.skipped?.(this.lagMs());
-				this.waitingForKeyframe = true;
+			else if (!this.waitingForKeyframe) {
+				const lag = this.lagMs();
+				if (lag > SKIP_LAG_MS) {
+					this.events.skipped?.(lag);
+					this.waitingForKeyframe = true;
+				} else if (tag.droppable && lag > DROP_LAG_MS) return;
 			}
 			if (this.waitingForKeyframe) return;
 		}
@@ -142,4 +163,23 @@ class FeedReader {
 		const oldest = this.pending[0];
 		return oldest ? this.latestDts - oldest.dts : 0;
 	}
+}
+
+/** Whether every picture slice in an FLV AVC frame tag has nal_ref_idc 0: no frame refers to it, so leaving it out harms no other. */
+function nonReference(data: Buffer, nalLengthSize: number): boolean {
+	let at = 5; // frame type/codec, AVCPacketType, composition time
+	let slices = 0;
+	while (at + nalLengthSize <= data.length) {
+		const size = data.readUIntBE(at, nalLengthSize);
+		at += nalLengthSize;
+		if (size <= 0 || at + size > data.length) return false;
+		const header = data[at]!;
+		const type = header & 0x1f;
+		if (type >= 1 && type <= 5) {
+			if ((header & 0x60) !== 0) return false;
+			slices++;
+		}
+		at += size;
+	}
+	return slices > 0;
 }

@@ -22,12 +22,13 @@ describe('which video the bridge passes through', () => {
 		expect(planVideo(h264('6e0028'), false, 'auto')).toEqual({ mode: 'transcode', reason: 'profile' });
 		expect(planVideo({ codec: 'other', profileLevelId: null }, false, 'auto')).toEqual({ mode: 'transcode', reason: 'codec' });
 		expect(planVideo(h264('640028'), false, 'always')).toEqual({ mode: 'transcode', reason: 'configured' });
-		expect(planVideo(null, false, 'auto')).toEqual({ mode: 'none' });
+		expect(planVideo(null, false, 'auto')).toEqual({ mode: 'none', reason: 'no-video' });
+		expect(planVideo({ codec: 'hevc', profileLevelId: null }, false, 'auto')).toEqual({ mode: 'none', reason: 'not-playable' });
 	});
 
 	it('never re-encodes when told not to: B-frames pass, video the router cannot take is left out', () => {
 		expect(planVideo(h264('640028'), true, 'never')).toEqual({ mode: 'passthrough', profileLevelId: '640028' });
-		expect(planVideo(h264('6e0028'), false, 'never')).toEqual({ mode: 'none' });
+		expect(planVideo(h264('6e0028'), false, 'never')).toEqual({ mode: 'none', reason: 'not-playable' });
 	});
 });
 
