@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Gigstage set-up for a Debian/Ubuntu machine: system packages, npm packages and the mediasoup
 # worker. Safe to run again: it only does what is missing. Needs root or sudo for apt-get.
-#   --no-browser   skip Chromium (a server that will not run the browser tests)
+#   --no-browser   skip what only the tests need: Chromium, and GStreamer's RTMP publishers
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # What the mediasoup worker is compiled against, ffmpeg for OBS/RTMP ingest, and what runs the
-# browser tests.
+# tests: Chromium, and GStreamer publishing over RTMP as other encoders do (rtmpsink is librtmp,
+# like OBS; rtmp2sink; x264enc and voaacenc).
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 	redis-server ffmpeg)
-[[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core)
+[[ ${1:-} == --no-browser ]] || packages+=(chromium fonts-dejavu-core
+	gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -87,3 +87,54 @@ export async function receiveRtpTimestamps(router: Router, producerId: string, {
 		socket.close();
 	}
 }
+
+export type VideoSample = { codec: string; width: number; height: number; frames: number; fps: number };
+
+/** Decodes a video producer for `ms` (after the first frame) and reports its size and frame rate. */
+export async function sampleVideo(router: Router, producerId: string, ms = 4000): Promise<VideoSample> {
+	const port = await freeUdpPort();
+	const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'gigstage-sample-'));
+	try {
+		await transport.connect({ ip: '127.0.0.1', port });
+		const consumer = await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities, paused: true });
+		const codec = consumer.rtpParameters.codecs[0]!;
+		const fmtp = Object.entries(codec.parameters ?? {}).map(([k, v]) => `${k}=${v}`).join(';');
+		const sdp = [
+			'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=sample', 'c=IN IP4 127.0.0.1', 't=0 0',
+			`m=video ${port} RTP/AVP ${codec.payloadType}`, `a=rtpmap:${codec.payloadType} ${codec.mimeType.split('/')[1]}/${codec.clockRate}`,
+			...(fmtp ? [`a=fmtp:${codec.payloadType} ${fmtp}`] : []), 'a=rtcp-mux', 'a=recvonly', ''
+		].join('\n');
+		const sdpFile = path.join(dir, 'consumer.sdp');
+		await writeFile(sdpFile, sdp);
+		// Frame counts with wall-clock times, from -progress; the size from the stream line.
+		const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'info', '-protocol_whitelist', 'file,udp,rtp', '-i', sdpFile, '-map', '0:v', '-progress', 'pipe:1', '-stats_period', '0.25', '-f', 'null', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+		const progress: { at: number; frame: number }[] = [];
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			for (const match of chunk.toString().matchAll(/^frame=(\d+)/gm)) progress.push({ at: Date.now(), frame: Number(match[1]) });
+		});
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		await consumer.resume();
+		const started = Date.now();
+		while (!progress.some((p) => p.frame > 0) && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
+		const first = progress.find((p) => p.frame > 0);
+		await new Promise((resolve) => setTimeout(resolve, ms));
+		child.kill('SIGKILL');
+		await new Promise((resolve) => child.once('exit', resolve));
+		const last = progress.at(-1);
+		const size = /Stream #\d+:\d+: Video: [^\n]*?, (\d{2,5})x(\d{2,5})/.exec(stderr);
+		const seconds = first && last ? (last.at - first.at) / 1000 : 0;
+		return {
+			codec: codec.mimeType,
+			width: Number(size?.[1] ?? 0),
+			height: Number(size?.[2] ?? 0),
+			frames: last?.frame ?? 0,
+			fps: seconds > 0 ? (last!.frame - first!.frame) / seconds : 0
+		};
+	} finally {
+		transport.close();
+		await rm(dir, { recursive: true, force: true });
+	}
+}
