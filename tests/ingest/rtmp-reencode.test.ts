@@ -40,7 +40,9 @@ describe('streams that must be re-encoded', () => {
 		expect(status).toMatchObject({ bridge: 'transcode', videoReason: 'profile', bFrames: true, video: { codec: 'h264', width: 1920, height: 1080 } });
 		expect(status.video!.fps).toBeCloseTo(60, 0);
 		const warnings = ingestWarnings(status);
-		expect(warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['B_FRAMES', 'ENCODER_DELAY']));
+		expect(warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['VIDEO_RE_ENCODED', 'ENCODER_DELAY']));
+		// Both changes at once: fixing one would still leave a re-encode.
+		expect(warnings.find((w) => w.code === 'VIDEO_RE_ENCODED')!.text).toMatch(/set Profile to “main” and B-frames to 0/);
 		expect(warnings.find((w) => w.code === 'ENCODER_DELAY')!.text).toMatch(/about \d+ ms .*rc-lookahead 10.*Tune to “zerolatency”/);
 	}, 90_000);
 

@@ -1,5 +1,6 @@
 import type { IngestStatus } from './ingest-status.js';
 import { reencodeBecause, videoName } from '../../ingest/ingest-words.js';
+import { h264Profile } from '../../ingest/h264-profile.js';
 
 export type IngestWarning = {
 	code: 'B_FRAMES' | 'VIDEO_RE_ENCODED' | 'ENCODER_DELAY' | 'LONG_KEYFRAME_INTERVAL' | 'VIDEO_NOT_CARRIED' | 'NO_AUDIO' | 'HIGH_BITRATE';
@@ -16,18 +17,19 @@ const ENCODER_DELAY_LIMIT_MS = 100;
 export function ingestWarnings(status: IngestStatus): IngestWarning[] {
 	const warnings: IngestWarning[] = [];
 	const reencoded = status.bridge === 'transcode' && status.videoReason !== 'configured';
-	if (status.bFrames) {
-		warnings.push({
-			code: 'B_FRAMES',
-			text: reencoded
-				? 'Your encoder sends B-frames, so the server re-encodes your video (at most 720p, 30 fps, with extra delay). In OBS set B-frames to 0 (x264: Tune “zerolatency”; NVENC/QuickSync: “Max B-frames” 0) and your picture goes to viewers as it is.'
-				: 'Your encoder sends B-frames: viewers may see stutter. Set B-frames to 0 (x264: Tune “zerolatency”; NVENC/QuickSync: “Max B-frames” 0).'
-		});
-	} else if (reencoded && status.video) {
+	if (reencoded && status.video) {
+		// Everything that stands between this stream and passing through, so one change in OBS is enough.
+		const changes = [];
+		const profile = h264Profile(status.video.profile);
+		if (status.video.codec !== 'h264') changes.push('Encoder to x264 (H.264)');
+		if (profile !== 'main' && profile !== 'constrained-baseline') changes.push('Profile to “main”');
+		if (status.bFrames) changes.push('B-frames to 0 (x264: Tune “zerolatency”; NVENC/QuickSync: “Max B-frames” 0)');
 		warnings.push({
 			code: 'VIDEO_RE_ENCODED',
-			text: `Re-encoded because ${reencodeBecause(status.videoReason ?? 'profile', status.video)}: viewers get at most 720p at 30 fps, a little later than you send it. In OBS set Profile to “main” (or “baseline”) and your picture goes to viewers as it is.`
+			text: `Re-encoded because ${reencodeBecause(status.videoReason ?? 'profile', status.video)}: viewers get at most 720p at 30 fps, a little later than you send it. In OBS set ${changes.join(' and ')}, and your picture goes to viewers as it is.`
 		});
+	} else if (status.bFrames) {
+		warnings.push({ code: 'B_FRAMES', text: 'Your encoder sends B-frames: viewers may see stutter. Set B-frames to 0 (x264: Tune “zerolatency”; NVENC/QuickSync: “Max B-frames” 0).' });
 	}
 	const delay = encoderDelayMs(status);
 	if (delay !== null && delay > ENCODER_DELAY_LIMIT_MS) {
