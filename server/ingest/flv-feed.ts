@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type AVPacket from 'node-media-server/src/core/avpacket.js';
 import Flv from 'node-media-server/src/protocol/flv.js';
+import { FeedReader, type AttachOptions, type FeedAttachment, type Tag, type Tracks } from './feed-reader.js';
 
 const AUDIO = 8;
 const VIDEO = 9;
@@ -8,25 +9,6 @@ const FLAG = { audioHeader: 0, videoHeader: 2, keyframe: 3, frame: 4, metadata: 
 const FLV_CODEC_H264 = 7;
 // A stream without keyframes for this long is not cached (a reader then waits for the next one).
 const GOP_MAX_BYTES = 16 * 1024 * 1024;
-// A reader this far behind leaves out frames nothing else refers to (B-frames, mostly): fewer
-// frames for a while, no freeze. A re-encode to 30 fps of a 60 fps stream does not even lose any.
-const DROP_LAG_MS = 300;
-// This far behind, it skips video to the next keyframe: a late picture is worth less than a
-// current one, and the sound (its own reader) goes on meanwhile.
-const SKIP_LAG_MS = 2000;
-// A reader holding this much unread is stuck, not slow.
-const STUCK_BYTES = 32 * 1024 * 1024;
-
-export type FeedReaderEvents = {
-	/** The reader fell far behind and skips video to the next keyframe. */
-	skipped?(lagMs: number): void;
-	/** The reader stopped reading (its buffer passed STUCK_BYTES); it was detached. */
-	stuck?(): void;
-};
-
-/** One FLV tag; `droppable` when it is an H.264 frame no other frame refers to (nal_ref_idc 0). */
-type Tag = { bytes: Buffer; dts: number; kind: 'audio' | 'video' | 'data'; keyframe: boolean; droppable: boolean };
-type Tracks = { audio: boolean; video: boolean };
 
 /**
  * A publisher's stream as FLV for the bridge's ffmpeg to read on its stdin. Nothing on a command
@@ -61,22 +43,22 @@ export class FlvFeed {
 			// lengthSizeMinusOne, in the low bits of the AVC record's fifth byte.
 			if (packet.codec_id === FLV_CODEC_H264 && packet.size > 9) this.nalLengthSize = ((packet.data[9] ?? 3) & 3) + 1;
 		} else this.cache(tag);
-		for (const reader of this.readers) reader.write(tag);
+		for (const reader of this.readers) reader.offer(tag);
 	}
 
 	/**
 	 * Writes the stream's `tracks` to `sink` (an FLV header saying which, the codec headers, the
 	 * frames since the last keyframe, then all that follows) until the returned function is called.
 	 */
-	attach(sink: Writable, tracks: Tracks, events: FeedReaderEvents = {}): () => void {
-		const reader = new FeedReader(sink, tracks, events, () => this.readers.delete(reader));
+	attach(sink: Writable, tracks: Tracks, options: AttachOptions = {}): FeedAttachment {
+		const reader = new FeedReader(sink, tracks, options, () => this.readers.delete(reader));
 		const headers = [this.metadata, tracks.audio ? this.audioHeader : null, tracks.video ? this.videoHeader : null];
 		reader.start(Flv.createHeader(tracks.audio, tracks.video), headers.filter((b): b is Buffer => b !== null));
 		// Video starts on the last keyframe; sound starts now (old sound in a burst would have
 		// viewers' jitter buffers speed it up, audibly).
-		for (const tag of this.gop) if (tag.kind === 'video') reader.write(tag);
+		for (const tag of this.gop) if (tag.kind === 'video') reader.offer(tag);
 		this.readers.add(reader);
-		return () => reader.detach();
+		return { detach: () => reader.detach(), readDts: () => reader.readDts() };
 	}
 
 	private cache(tag: Tag): void {
@@ -91,77 +73,6 @@ export class FlvFeed {
 			this.gop = [];
 			this.gopBytes = 0;
 		}
-	}
-}
-
-/** One sink being fed; knows how far behind it reads from what it has not taken yet. */
-class FeedReader {
-	private written = 0;
-	/** End offset and timestamp of each tag the sink may not have read yet, oldest first. */
-	private pending: { end: number; dts: number }[] = [];
-	private latestDts = 0;
-	/** Until the first keyframe (and after falling behind), video waits for a keyframe. */
-	private waitingForKeyframe = true;
-	private detached = false;
-
-	constructor(
-		private readonly sink: Writable,
-		private readonly tracks: Tracks,
-		private readonly events: FeedReaderEvents,
-		private readonly forget: () => void
-	) {
-		// ffmpeg gone: writes fail with EPIPE, which the bridge learns from ffmpeg's exit.
-		sink.on('error', () => this.detach());
-	}
-
-	start(header: Buffer, headers: Buffer[]): void {
-		this.send(header);
-		for (const bytes of headers) this.send(bytes);
-	}
-
-	write(tag: Tag): void {
-		if (this.detached || (tag.kind === 'audio' && !this.tracks.audio) || (tag.kind === 'video' && !this.tracks.video)) return;
-		this.latestDts = Math.max(this.latestDts, tag.dts);
-		if (tag.kind === 'video') {
-			if (tag.keyframe) this.waitingForKeyframe = false;
-			else if (!this.waitingForKeyframe) {
-				const lag = this.lagMs();
-				if (lag > SKIP_LAG_MS) {
-					this.events.skipped?.(lag);
-					this.waitingForKeyframe = true;
-				} else if (tag.droppable && lag > DROP_LAG_MS) return;
-			}
-			if (this.waitingForKeyframe) return;
-		}
-		this.send(tag.bytes, tag.dts);
-		if (this.sink.writableLength > STUCK_BYTES) {
-			this.detach();
-			this.events.stuck?.();
-		}
-	}
-
-	detach(): void {
-		if (this.detached) return;
-		this.detached = true;
-		this.forget();
-		if (!this.sink.destroyed) this.sink.end();
-	}
-
-	private send(bytes: Buffer, dts?: number): void {
-		if (this.sink.destroyed || this.sink.writableEnded) return this.detach();
-		this.sink.write(bytes);
-		this.written += bytes.length;
-		if (dts !== undefined) this.pending.push({ end: this.written, dts });
-	}
-
-	/** How far (in media time) the sink's reading trails the newest tag written to it. */
-	private lagMs(): number {
-		const read = this.written - this.sink.writableLength;
-		let drop = 0;
-		while (drop < this.pending.length && this.pending[drop]!.end <= read) drop++;
-		if (drop) this.pending = this.pending.slice(drop);
-		const oldest = this.pending[0];
-		return oldest ? this.latestDts - oldest.dts : 0;
 	}
 }
 

@@ -154,7 +154,7 @@ export class GigStream {
 				await this.pauseBeforeRestart(log);
 			}
 		} catch (err) {
-			log.error({ err }, 'RTMP stream failed');
+			log.error({ err, plan: this.plan, video: this.probe.info.video }, 'RTMP stream failed');
 			this.publisher.close();
 		} finally {
 			clearInterval(reporter);
@@ -183,7 +183,7 @@ export class GigStream {
 		const bridge = await RtmpBridge.start(
 			room,
 			this.peerId,
-			{ ffmpegPath: this.deps.ffmpegPath, feed: this.feed, video: this.plan, audio: info.audio !== null, sourceFps: info.fps },
+			{ ffmpegPath: this.deps.ffmpegPath, feed: this.feed, video: this.plan, audio: info.audio !== null },
 			this.deps.log
 		);
 		this.bridge = bridge;

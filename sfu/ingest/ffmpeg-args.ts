@@ -7,8 +7,6 @@ export type RtpTarget = { port: number; ssrc: number };
 export type BridgeInput = {
 	video: VideoPlan;
 	audio: boolean;
-	/** The incoming frame rate, when known: a re-encode keeps it up to REENCODE_MAX_FPS. */
-	sourceFps: number | null;
 };
 
 /**
@@ -48,7 +46,9 @@ export function trackArgs(kind: 'video' | 'audio', input: BridgeInput, target: R
 		args.push('-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb');
 		return [...args, ...rtpOut(PAYLOAD.h264, target)];
 	}
-	args.push('-vf', reencodeFilter(input.sourceFps));
+	// vfr: frames go out with their own times; a gap (a skipped backlog) stays a gap instead of
+	// being filled with copies of the last frame, which would only add work and delay.
+	args.push('-vf', reencodeFilter(), '-fps_mode', 'vfr');
 	args.push(
 		'-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '16', '-b:v', VP8_BITRATE, '-maxrate', VP8_BITRATE, '-bufsize', '1000k',
 		'-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-pix_fmt', 'yuv420p',
@@ -62,13 +62,17 @@ export function trackArgs(kind: 'video' | 'audio', input: BridgeInput, target: R
 	return [...args, ...rtpOut(PAYLOAD.vp8, target)];
 }
 
-/** Scales down to the long side cap (keeping the shape, even sizes) and drops frames above the rate cap. */
-export function reencodeFilter(sourceFps: number | null): string {
+/**
+ * Drops frames that come sooner than a 30 fps interval after the last one kept (60 fps in, 30
+ * out; 30 or less, all kept), then scales down to the long side cap, keeping the shape, even
+ * sizes. Dropping first: the scaler and encoder never see the frames that go. Unlike the `fps`
+ * filter, it never makes up frames to fill a gap.
+ */
+export function reencodeFilter(): string {
 	const max = REENCODE_MAX_LONG_SIDE;
-	const scale = `scale=w='if(gte(iw,ih),min(${max},iw),-2)':h='if(gte(iw,ih),-2,min(${max},ih))':flags=bilinear`;
-	// The rate filter only over the cap: under it, it would make up frames (more work, no gain).
-	// The rate is known by then (onMetaData, or measured from the first frames).
-	return sourceFps !== null && sourceFps > REENCODE_MAX_FPS + 0.5 ? `fps=${REENCODE_MAX_FPS},${scale}` : scale;
+	// 3 ms short of the interval: timestamps in whole ms put 30 fps frames 33 or 34 ms apart.
+	const interval = (1 / REENCODE_MAX_FPS - 0.003).toFixed(4);
+	return `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${interval})',scale=w='if(gte(iw,ih),min(${max},iw),-2)':h='if(gte(iw,ih),-2,min(${max},ih))':flags=bilinear`;
 }
 
 /** One RTP output. With rtcpMux + comedia, ffmpeg's RTCP would come from another port and mediasoup would lock onto it. */

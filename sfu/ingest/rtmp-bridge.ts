@@ -8,10 +8,13 @@ import type { GigRoom, PeerId } from '../gig-room.js';
 import { PAYLOAD, trackArgs, type BridgeInput, type RtpTarget } from './ffmpeg-args.js';
 import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
 
+/** A sink the feed writes to: `readDts` says how far its reader has taken the stream. */
+export type FeedAttachment = { detach(): void; readDts(): number };
+
 /** A publisher's stream, written as FLV to what the bridge's ffmpeg reads. */
 export type MediaFeed = {
-	/** Starts writing to `sink`; returns the function that stops it. */
-	attach(sink: Writable, tracks: { audio: boolean; video: boolean }, events: { skipped?(lagMs: number): void; stuck?(): void }): () => void;
+	/** Starts writing `tracks` to `sink`; `follow` holds them until that attachment has read as far. */
+	attach(sink: Writable, tracks: { audio: boolean; video: boolean }, options: { skipped?(lagMs: number): void; stuck?(): void; follow?: FeedAttachment }): FeedAttachment;
 };
 
 export type BridgeOptions = BridgeInput & { ffmpegPath: string; feed: MediaFeed };
@@ -57,17 +60,21 @@ export class RtmpBridge {
 			throw error;
 		}
 		if (tracks.length === 0) throw new Error('a bridge needs video or audio');
+		// Video first: with a re-encode, the sound follows the picture's reading (see FlvFeed).
+		let picture: FeedAttachment | undefined;
 		const ffmpegs = tracks.map(({ kind, target }) => {
 			const ffmpeg = new FfmpegProcess(options.ffmpegPath, trackArgs(kind, options, target));
 			const context = { gigId: room.gigId, peerId, pid: ffmpeg.pid, kind };
-			const detach = options.feed.attach(ffmpeg.stdin, { audio: kind === 'audio', video: kind === 'video' }, {
+			const attached = options.feed.attach(ffmpeg.stdin, { audio: kind === 'audio', video: kind === 'video' }, {
 				skipped: (lagMs) => log.warn({ ...context, lagMs }, 'RTMP bridge fell behind; video skips to the next keyframe'),
 				stuck: () => {
 					log.warn(context, 'RTMP bridge stopped reading; restarting it');
 					void ffmpeg.stop();
-				}
+				},
+				follow: kind === 'audio' && options.video.mode === 'transcode' ? picture : undefined
 			});
-			void ffmpeg.exited.then(detach);
+			if (kind === 'video') picture = attached;
+			void ffmpeg.exited.then(() => attached.detach());
 			return ffmpeg;
 		});
 		log.info({ gigId: room.gigId, peerId, pids: ffmpegs.map((f) => f.pid), video: options.video.mode, audio: options.audio }, 'RTMP bridge started');
@@ -115,10 +122,23 @@ function videoParameters(plan: BridgeInput['video']): RtpParameters {
 					mimeType: 'video/H264',
 					payloadType: PAYLOAD.h264,
 					clockRate: 90000,
-					parameters: { 'packetization-mode': 1, 'profile-level-id': plan.profileLevelId, 'level-asymmetry-allowed': 1 }
+					parameters: { 'packetization-mode': 1, 'profile-level-id': declaredProfileLevelId(plan.profileLevelId), 'level-asymmetry-allowed': 1 }
 				}
 			: { mimeType: 'video/VP8', payloadType: PAYLOAD.vp8, clockRate: 90000 };
 	return { codecs: [codec], encodings: [{ ssrc: newSsrc() }] };
+}
+
+// Level 5.2 (0x34): the highest mediasoup 3.12's profile-level-id parser knows.
+const HIGHEST_KNOWN_LEVEL = 0x34;
+
+/**
+ * The profile-level-id the producer declares: the stream's own, with a level above 5.2 (6.0-6.2,
+ * which x264 picks for high rates and sizes) declared as 5.2. mediasoup refuses a level it cannot
+ * parse, and the level is only signalling here: decoders go by the stream's SPS.
+ */
+export function declaredProfileLevelId(profileLevelId: string): string {
+	const level = parseInt(profileLevelId.slice(4, 6), 16);
+	return level > HIGHEST_KNOWN_LEVEL ? profileLevelId.slice(0, 4) + HIGHEST_KNOWN_LEVEL.toString(16) : profileLevelId;
 }
 
 function opusParameters(): RtpParameters {

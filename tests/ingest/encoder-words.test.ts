@@ -48,11 +48,10 @@ describe('H.264 profiles in words', () => {
 });
 
 describe('what the re-encode produces', () => {
-	it('caps the long side at 1280 whatever the shape, and the rate at 30 fps only above it', () => {
-		expect(reencodeFilter(60)).toMatch(/^fps=30,scale=w='if\(gte\(iw,ih\),min\(1280,iw\),-2\)':h='if\(gte\(iw,ih\),-2,min\(1280,ih\)\)'/);
-		expect(reencodeFilter(30)).not.toContain('fps=');
-		expect(reencodeFilter(25)).not.toContain('fps=');
-		expect(reencodeFilter(null)).not.toContain('fps=');
+	it('keeps at most one frame per 30 fps interval and caps the long side at 1280 whatever the shape', () => {
+		expect(reencodeFilter()).toBe(
+			"select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.0303)',scale=w='if(gte(iw,ih),min(1280,iw),-2)':h='if(gte(iw,ih),-2,min(1280,ih))':flags=bilinear"
+		);
 	});
 });
 

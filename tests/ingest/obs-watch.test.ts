@@ -9,6 +9,7 @@ import { ingestProbe } from '../support/ingest.js';
 import { OBS_DEFAULTS, RECOMMENDED, prepareClip } from '../support/rtmp-publisher.js';
 import { between, viewerStats } from '../support/viewer-stats.js';
 import type { Gig } from '../../src/lib/server/gigs/gigs.js';
+import type { Person } from '../support/fixtures.js';
 
 const site = siteForThisFile({ env: () => ({ RTMP_PORT: '0', RTMP_STOP_GRACE_SECONDS: '1' }) });
 // Screenshots of the pages, to look at (not compared).
@@ -25,7 +26,7 @@ const rtmp = ingestProbe(() => site.redis, rtmpPort);
 afterEach(() => rtmp.stopAll());
 
 /** A watch page from before the show starts, and the time from publishing to its first decoded frame. */
-async function watchFromStart(gig: Gig, fan: Parameters<typeof openPage>[2]['person'], publish: () => Promise<unknown>): Promise<{ viewer: Page; firstFrameMs: number }> {
+async function watchFromStart(gig: Gig, fan: Person, publish: () => Promise<unknown>): Promise<{ viewer: Page; firstFrameMs: number }> {
 	const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
 	await expect.poll(() => viewer.getByTestId('player-overlay').textContent()).toContain('Waiting for the show');
 	const started = Date.now();

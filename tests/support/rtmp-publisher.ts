@@ -26,6 +26,8 @@ export type PublisherOptions = {
 	preset?: string;
 	/** x264 frame threads (default x264's choice); fixed when a test reads the encoder's delay. */
 	threads?: number;
+	/** Replaces every input (e.g. the benchmark's one lavfi graph with clock and beeps); paced by the graph itself. */
+	inputArgs?: string[];
 };
 
 /** OBS's out-of-the-box settings: 1080p60, x264 veryfast High with 2 B-frames, no tune, CBR 6 Mbit/s, keyframes on x264's default 250 frames. */
@@ -64,6 +66,7 @@ function encoderArgs(options: PublisherOptions): string[] {
 }
 
 function sourceArgs(options: PublisherOptions, realtime: boolean): string[] {
+	if (options.inputArgs) return options.inputArgs;
 	const { size = '640x360', fps = 30, audio = true, video = true } = options;
 	const re = realtime ? ['-re'] : [];
 	const args: string[] = [];
