@@ -6,8 +6,9 @@ const SINK_BYTES = 32 * 1024;
 // A reader this far behind leaves out frames nothing else refers to (B-frames, mostly): fewer
 // frames for a while, no freeze. A re-encode to 30 fps of a 60 fps stream does not even lose any.
 const DROP_LAG_MS = 300;
-// This far behind, the backlog goes: video starts again at the newest keyframe it has (or the
-// next one). A late picture is worth less than a current one; the sound has its own reader.
+// This far behind, the backlog goes as soon as it holds a keyframe: video jumps to the newest
+// one. A late picture is worth less than a current one; the sound has its own reader. Without a
+// keyframe to jump to it waits for one rather than freeze the picture until the next.
 const SKIP_LAG_MS = 1000;
 // A reader this far behind without taking anything has stopped reading.
 const STUCK_LAG_MS = 5000;
@@ -20,7 +21,7 @@ export type Tag = { bytes: Buffer; dts: number; kind: 'audio' | 'video' | 'data'
 export type Tracks = { audio: boolean; video: boolean };
 
 export type FeedReaderEvents = {
-	/** The reader fell far behind: its video backlog was dropped to a keyframe. */
+	/** The reader fell far behind: its video backlog was dropped, up to a keyframe. */
 	skipped?(lagMs: number): void;
 	/** The reader stopped reading; it was detached. */
 	stuck?(): void;
@@ -51,7 +52,7 @@ export class FeedReader implements FeedAttachment {
 	private readonly queue: Tag[] = [];
 	private newestDts = 0;
 	private writtenDts = 0;
-	/** Until the first keyframe (and after a backlog with none), video waits for a keyframe. */
+	/** Until the first keyframe, video waits for one. */
 	private waitingForKeyframe = true;
 	private detached = false;
 	private held: { tag: Tag; since: number }[] = [];
@@ -100,8 +101,7 @@ export class FeedReader implements FeedAttachment {
 			if (this.waitingForKeyframe) return;
 			const lag = this.lagMs();
 			if (lag > SKIP_LAG_MS) this.catchUp(lag, tag);
-			else if (tag.droppable && lag > DROP_LAG_MS) return;
-			if (this.waitingForKeyframe && !tag.keyframe) return;
+			if (tag.droppable && lag > DROP_LAG_MS) return;
 		}
 		this.queue.push(tag);
 		this.pump();
@@ -116,12 +116,12 @@ export class FeedReader implements FeedAttachment {
 		return this.queue.length ? this.newestDts - this.queue[0]!.dts : 0;
 	}
 
-	/** Drops the queued video up to its newest keyframe, `incoming` if it is one (or all of it, then waits for the next). */
+	/** Drops the queued video before its newest keyframe (`incoming`, if it is one); nothing without one. */
 	private catchUp(lag: number, incoming: Tag): void {
 		const keyframe = incoming.keyframe ? this.queue.length : this.queue.findLastIndex((t) => t.keyframe);
-		const keep = this.queue.filter((t, i) => t.kind !== 'video' || (keyframe >= 0 && i >= keyframe));
+		if (keyframe <= 0) return;
+		const keep = this.queue.filter((t, i) => t.kind !== 'video' || i >= keyframe);
 		this.queue.splice(0, this.queue.length, ...keep);
-		if (keyframe < 0) this.waitingForKeyframe = true;
 		this.options.skipped?.(lag);
 	}
 

@@ -269,10 +269,13 @@ export class GigStream {
 			this.publisher.close();
 			return;
 		}
+		// Over at least a second: the first moments (handshake, the encoder's first burst) would read as a huge bitrate.
 		const now = Date.now();
 		const bytes = this.publisher.inBytes;
-		if (now > this.lastBytes.at) this.bitrateKbps = Math.round(((bytes - this.lastBytes.bytes) * 8) / (now - this.lastBytes.at));
-		this.lastBytes = { at: now, bytes };
+		if (now - this.lastBytes.at >= 1000) {
+			this.bitrateKbps = Math.round(((bytes - this.lastBytes.bytes) * 8) / (now - this.lastBytes.at));
+			this.lastBytes = { at: now, bytes };
+		}
 		const { video, audio, bFrames, keyframeIntervalMs, size, fps, encoderDelay } = this.probe.info;
 		const plan = this.plan;
 		await this.deps.statuses

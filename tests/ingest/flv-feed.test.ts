@@ -66,7 +66,7 @@ describe('the FLV a bridge’s ffmpeg reads', () => {
 		expect(audio.tags.slice(1).map((t) => [t.type, t.dts])).toEqual([[18, 0], [8, 0], [8, 31]]);
 	});
 
-	it('a reader that falls behind leaves out unreferenced frames, then drops its backlog to a keyframe; sound is never held up', async () => {
+	it('a reader that falls behind leaves out unreferenced frames, then jumps its backlog to the newest keyframe; sound is never held up', async () => {
 		const feed = new FlvFeed();
 		feed.see(packet('audio', 0, 0));
 		feed.see(packet('video', 2, 0));
@@ -76,21 +76,24 @@ describe('the FLV a bridge’s ffmpeg reads', () => {
 		const skips: number[] = [];
 		feed.attach(video.out, { audio: false, video: true }, { skipped: (lag) => skips.push(lag) });
 		feed.attach(audio.out, { audio: true, video: false });
-		// 60 fps for 3 s while the video reader takes nothing: a referenced P frame, then an unreferenced B frame, in turn.
+		// 60 fps for 3 s while the video reader takes nothing: a referenced P frame, then an
+		// unreferenced B frame, in turn; a keyframe at 2 s.
 		for (let i = 1; i <= 180; i++) {
-			feed.see(packet('video', 4, i * 17, { ref: i % 2 === 1, size: 4000 }));
+			feed.see(packet('video', i === 120 ? 3 : 4, i * 17, { ref: i % 2 === 1 || i === 120, size: 4000 }));
 			if (i % 2 === 0) feed.see(packet('audio', 1, i * 17));
 		}
-		expect(skips.length, 'the backlog was dropped').toBeGreaterThanOrEqual(1);
+		expect(skips, 'one jump, at the keyframe').toHaveLength(1);
 		expect(audio.tags.filter((t) => t.type === AUDIO && t.dts > 0), 'every sound frame went').toHaveLength(90);
-		feed.see(packet('video', 3, 3100));
-		feed.see(packet('video', 4, 3117));
 		video.resume();
 		await new Promise((resolve) => setImmediate(resolve));
 		const handed = video.tags.filter((t) => t.type === VIDEO).map((t) => t.dts);
-		// A few frames filled the sink before it stalled; then, once it reads again, the present.
-		expect(handed.slice(-2), 'back at the newest keyframe').toEqual([3100, 3117]);
-		expect(handed.filter((dts) => dts > 500 && dts < 3100), 'no stale frame in between').toEqual([]);
+		// A few frames filled the sink before it stalled; once it reads again, from the keyframe on.
+		expect(handed.filter((dts) => dts > 300 && dts < 120 * 17), 'the stale backlog went').toEqual([]);
+		expect(handed.filter((dts) => dts >= 120 * 17)[0], 'from the keyframe').toBe(120 * 17);
+		const after = handed.filter((dts) => dts > 120 * 17);
+		const unreferenced = after.filter((dts) => (dts / 17) % 2 === 0);
+		expect(after.length - unreferenced.length, 'every referenced frame after it').toBe(30);
+		expect(unreferenced.length, 'unreferenced ones only until it was 300 ms behind again').toBeLessThan(15);
 	});
 
 	it('sound that follows a re-encoded picture waits until the picture’s reader has read as far, or 600 ms at most', async () => {

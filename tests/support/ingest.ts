@@ -27,6 +27,8 @@ export function ingestProbe(redis: () => Redis, rtmpPort: () => number) {
 			return keep(publishClip(url(await streamKey(gig)), clip));
 		},
 		keep,
+		/** The publishers started so far and not stopped. */
+		publishers: () => [...publishers],
 		/** A publisher the server refuses: it exits with the refusal's code in its output. */
 		async refused(publisher: RtmpPublisherProcess, code: string): Promise<string> {
 			const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 10_000));
