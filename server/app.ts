@@ -11,15 +11,21 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { watchConnections } from './signaling/connections.js';
+import { siteOriginCheck } from './signaling/site-origin.js';
+import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** Where media listens and the address browsers are told to send it to. */
+	mediaAddress: MediaAddress;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
 	/** Resolves with the bound port once listening. */
@@ -43,7 +49,6 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
 	});
 	const domain = createDomain(config, redis, log);
-	provideServices(domain);
 
 	const app = express();
 	app.disable('x-powered-by');
@@ -53,20 +58,25 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	app.use(web);
 
 	const server = http.createServer(app);
-	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
+	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
 	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
 	// track of their replies, and fail them as unhandled rejections when the server closes.
 	const sub = redis.duplicate({ enableAutoPipelining: false });
 	io.adapter(createAdapter(pub, sub));
+	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
+	provideServices(services);
 	const signaling = mediaSignaling(io, log);
-	const live = liveSignaling(io, domain, log);
+	const live = liveSignaling(io, services, log);
+	const mediaAddress = resolveMediaAddress(config);
+	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
-			listenIp: config.RTC_LISTEN_IP,
-			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			listenIp: mediaAddress.listenIp,
+			announcedAddress: mediaAddress.announcedAddress,
 			basePort: config.RTC_PORT
 		},
 		signaling.listener,
@@ -78,7 +88,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
 	const seats = new Shows();
-	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({
@@ -93,6 +103,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		http: server,
 		io,
 		sfu,
+		mediaAddress,
 		ingest,
 		listen: () =>
 			new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { Connections } from './connections.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -14,7 +15,21 @@ export type SiteSettings = {
 	devPayments: boolean;
 };
 
-export type Services = { accounts: Accounts; gigs: Gigs; covers: Covers; tickets: Tickets; purchases: Purchases; chat: Chat; webhooks: Webhooks; settings: SiteSettings };
+export type Services = {
+	accounts: Accounts;
+	gigs: Gigs;
+	covers: Covers;
+	tickets: Tickets;
+	purchases: Purchases;
+	chat: Chat;
+	webhooks: Webhooks;
+	settings: SiteSettings;
+	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
+	connections: Connections;
+};
+
+/** The domain modules, before signaling adds what only it can do. */
+export type Domain = Omit<Services, 'connections'>;
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.

@@ -58,6 +58,8 @@ export const actions: Actions = {
 		if (form.get('confirm') !== 'yes') return { confirmCancel: true };
 		try {
 			await services().gigs.cancel(params.gig, user);
+			// Nobody stays connected to a cancelled gig's stream or chat.
+			services().connections.closeGig(params.gig);
 		} catch (e) {
 			const failure = formFailure(e, form);
 			return fail(failure.status, { ...failure.data, cancelFailed: true });
