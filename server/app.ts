@@ -16,7 +16,7 @@ import { siteOriginCheck } from './signaling/site-origin.js';
 import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
-import { startIngest, type Ingest } from './ingest/ingest.js';
+import { ingestSettings, startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
@@ -95,7 +95,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		port: ingest.port,
 		disabledReason: ingest.disabledReason,
 		statuses,
-		grace: { droppedSeconds: config.RTMP_RECONNECT_GRACE_SECONDS, stoppedSeconds: config.RTMP_STOP_GRACE_SECONDS }
+		grace: { droppedSeconds: ingestSettings(config).graceSeconds.dropped, stoppedSeconds: ingestSettings(config).graceSeconds.stopped }
 	});
 	domain.webhooks.start();
 

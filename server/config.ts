@@ -77,15 +77,15 @@ export const configSchema = z.object({
 	FFMPEG_PATH: z.string().min(1).optional(),
 	/** Streams re-encoded at once on this node (default: one per two cores, at least one); more are refused with what to change in OBS. */
 	RTMP_REENCODE_MAX: count('RTMP_REENCODE_MAX', 0, 64).optional(),
-	/** Seconds a show waits, `interrupted`, for an encoder whose connection dropped (the same key resumes it). */
-	RTMP_RECONNECT_GRACE_SECONDS: count('RTMP_RECONNECT_GRACE_SECONDS', 0, 3600).default(60),
-	/** Seconds a show waits after OBS's "Stop Streaming" before it ends (time to change a setting and start again); 0 ends it at once. */
-	RTMP_STOP_GRACE_SECONDS: count('RTMP_STOP_GRACE_SECONDS', 0, 3600).default(15),
-	/** Open RTMP connections in all, and from one address (IPv6: one /64). */
-	RTMP_MAX_CONNECTIONS: count('RTMP_MAX_CONNECTIONS', 1, 100_000).default(200),
-	RTMP_MAX_CONNECTIONS_PER_ADDRESS: count('RTMP_MAX_CONNECTIONS_PER_ADDRESS', 1, 100_000).default(8),
-	/** Seconds an RTMP connection has to finish its handshake and start publishing. */
-	RTMP_START_SECONDS: count('RTMP_START_SECONDS', 1, 300).default(10),
+	/** Seconds a show waits, `interrupted`, for an encoder whose connection dropped (the same key resumes it; default 60). */
+	RTMP_RECONNECT_GRACE_SECONDS: count('RTMP_RECONNECT_GRACE_SECONDS', 0, 3600).optional(),
+	/** Seconds a show waits after OBS's "Stop Streaming" before it ends (time to change a setting and start again; default 15); 0 ends it at once. */
+	RTMP_STOP_GRACE_SECONDS: count('RTMP_STOP_GRACE_SECONDS', 0, 3600).optional(),
+	/** Open RTMP connections in all, and from one address (IPv6: one /64); default 200 and 8. */
+	RTMP_MAX_CONNECTIONS: count('RTMP_MAX_CONNECTIONS', 1, 100_000).optional(),
+	RTMP_MAX_CONNECTIONS_PER_ADDRESS: count('RTMP_MAX_CONNECTIONS_PER_ADDRESS', 1, 100_000).optional(),
+	/** Seconds an RTMP connection has to finish its handshake and start publishing (default 10). */
+	RTMP_START_SECONDS: count('RTMP_START_SECONDS', 1, 300).optional(),
 	/** The platform's Web Monetization / Open Payments wallet, carried by every page but the watch page. */
 	PLATFORM_WALLET: z
 		.string()

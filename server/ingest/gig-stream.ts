@@ -74,6 +74,8 @@ export class GigStream {
 	/** A live show found B-frames but the machine had no room to re-encode: it stays passed through. */
 	private keepPassthrough = false;
 	private readonly gone: Promise<void>;
+	/** Resolves once the ingest has been told the publisher left (its gig freed, its show held or ended). */
+	private readonly departed: Promise<void>;
 
 	constructor(
 		readonly gigId: string,
@@ -85,7 +87,7 @@ export class GigStream {
 	) {
 		this.peerId = ingestPeerId(publisher.id);
 		this.gone = new Promise((resolve) => publisher.onClose(resolve));
-		void this.gone.then(() => {
+		this.departed = this.gone.then(() => {
 			this.departure = this.decideDeparture();
 			deps.left(this, this.departure);
 			void this.bridge?.stop();
@@ -121,6 +123,21 @@ export class GigStream {
 
 	get bridgePids(): number[] {
 		return this.bridge?.pids ?? [];
+	}
+
+	/** How long the publisher has sent nothing. */
+	get silentMs(): number {
+		return Date.now() - this.publisher.lastDataAt;
+	}
+
+	/**
+	 * The same encoder is back on a new connection while this one is silent (a network drop the
+	 * server has not noticed yet): this one goes as a dropped connection would, and the new one
+	 * resumes the show.
+	 */
+	async supersede(): Promise<void> {
+		this.publisher.close();
+		await this.departed;
 	}
 
 	/** The server is stopping: the show is interrupted, not ended, and OBS reconnects to the next start. */

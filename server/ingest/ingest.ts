@@ -34,8 +34,25 @@ export type Ingest = {
 	close(): Promise<void>;
 };
 
+/** The RTMP settings with their defaults filled in. */
+export function ingestSettings(config: Config) {
+	return {
+		reencodeMax: config.RTMP_REENCODE_MAX ?? defaultReencodeCapacity(os.availableParallelism()),
+		graceSeconds: { dropped: config.RTMP_RECONNECT_GRACE_SECONDS ?? 60, stopped: config.RTMP_STOP_GRACE_SECONDS ?? 15 },
+		limits: {
+			maxConnections: config.RTMP_MAX_CONNECTIONS ?? 200,
+			maxPerAddress: config.RTMP_MAX_CONNECTIONS_PER_ADDRESS ?? 8,
+			startDeadlineMs: (config.RTMP_START_SECONDS ?? 10) * 1000
+		}
+	};
+}
+
 /** A gig taken by an admitted publisher; its stream starts once the publisher is told it may send. */
 type Reservation = { sessionId: string; participant: Participant; resumes: HeldShow | null; stream: GigStream | null };
+
+// An encoder back on a new connection while its old one has sent nothing for this long: the old
+// one is a dropped connection the server has not noticed yet (no FIN arrived), so the new one takes over.
+const STALLED_MS = 2000;
 
 // Stream keys are 24 random bytes in base64url (src/lib/server/ids.ts); anything else is not one.
 const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
@@ -63,8 +80,9 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 	const streams = new Map<string, Reservation>();
 	// Every stream until its cleanup is done (a departed one leaves `streams` at once), for close() to wait on.
 	const running = new Set<GigStream>();
-	const slots = new ReencodeSlots(config.RTMP_REENCODE_MAX ?? defaultReencodeCapacity(os.availableParallelism()));
-	const graceMs = { dropped: config.RTMP_RECONNECT_GRACE_SECONDS * 1000, stopped: config.RTMP_STOP_GRACE_SECONDS * 1000 };
+	const settings = ingestSettings(config);
+	const slots = new ReencodeSlots(settings.reencodeMax);
+	const graceMs = { dropped: settings.graceSeconds.dropped * 1000, stopped: settings.graceSeconds.stopped * 1000 };
 	const holds = new ShowHolds((held) => void endHeldShow(held, { shows, control, statuses, log }, streams));
 
 	const left = (stream: GigStream, departure: Departure) => {
@@ -107,12 +125,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Ing
 			void stream.start().finally(() => running.delete(stream));
 		}
 	};
-	const limits = {
-		maxConnections: config.RTMP_MAX_CONNECTIONS,
-		maxPerAddress: config.RTMP_MAX_CONNECTIONS_PER_ADDRESS,
-		startDeadlineMs: config.RTMP_START_SECONDS * 1000
-	};
-	const rtmp = new RtmpServer(gate, limits, log);
+	const rtmp = new RtmpServer(gate, settings.limits, log);
 	const host = config.RTMP_HOST ?? config.HOST;
 	let port: number;
 	try {
@@ -150,6 +163,11 @@ async function admit(attempt: PublishAttempt, { domain, shows, statuses, log }: 
 	if (!gig) return refusals.unknownKey();
 	if (gig.status === 'cancelled') return refusals.cancelled();
 	const creator = await domain.accounts.user(gig.creatorId);
+	const current = streams.get(gig.id)?.stream;
+	if (current && current.streamKey === attempt.streamKey && current.silentMs > STALLED_MS) {
+		log.info({ gigId: gig.id, silentMs: current.silentMs }, 'RTMP encoder back while its old connection is silent; the old one is closed');
+		await current.supersede();
+	}
 	// From here on synchronous: two publishers checked at once cannot both take the gig.
 	const refusal = ((): IngestRefusal | null => {
 		if (streams.has(gig.id)) return refusals.alreadyPublishing();

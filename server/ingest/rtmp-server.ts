@@ -24,6 +24,8 @@ const MESSAGE_BYTES = 8 * 1024 * 1024;
 const CHUNK_STREAMS = 32;
 const RTMP_TYPE_FLEX_MESSAGE = 17;
 
+type PublishState = { publishing: boolean; lastDataAt: number };
+
 export type PublishAttempt = { sessionId: string; app: string; streamKey: string; address: string };
 
 /** An admitted RTMP publisher (one OBS), as the ingest sees it. */
@@ -33,6 +35,8 @@ export type RtmpPublisher = {
 	readonly address: string;
 	/** Bytes received from the publisher so far. */
 	readonly inBytes: number;
+	/** When the publisher last sent anything (ms since the epoch). */
+	readonly lastDataAt: number;
 	readonly closed: boolean;
 	/** The encoder said it stopped (FCUnpublish or deleteStream: OBS's "Stop Streaming"), rather than its connection dropping. */
 	readonly stoppedCleanly: boolean;
@@ -124,7 +128,7 @@ export class RtmpServer {
 			socket.destroy();
 		});
 		const session = new RtmpSession(socket);
-		const state = { publishing: false };
+		const state = { publishing: false, lastDataAt: Date.now() };
 		this.bound(session, state);
 		this.gatePublish(session, state, () => clearTimeout(deadline));
 		refusePlay(session);
@@ -135,11 +139,12 @@ export class RtmpServer {
 	 * Bounds what a connection can make node-media-server do, and keeps a malformed message (its
 	 * parser throws inside a socket event) from taking the process down: such a connection is dropped.
 	 */
-	private bound(session: RtmpSession, state: { publishing: boolean }): void {
+	private bound(session: RtmpSession, state: PublishState): void {
 		const { rtmp, socket } = session;
 		const parse = session.onData;
 		let before = 0;
 		session.onData = (data) => {
+			state.lastDataAt = Date.now();
 			try {
 				if (!state.publishing && (before += data.length) > BEFORE_PUBLISH_BYTES) throw new Error('too much before publishing');
 				parse(data);
@@ -163,7 +168,7 @@ export class RtmpServer {
 		};
 	}
 
-	private gatePublish(session: RtmpSession, state: { publishing: boolean }, started: () => void): void {
+	private gatePublish(session: RtmpSession, state: PublishState, started: () => void): void {
 		const { rtmp, socket } = session;
 		const packetListeners: ((packet: AVPacket) => void)[] = [];
 		// Set before run(), which hands it to the parser. Nothing goes to node-media-server's fan-out.
@@ -195,7 +200,7 @@ export class RtmpServer {
 			this.gate.admit(attempt).then(
 				(refusal) => {
 					if (refusal) return this.refuse(session, streamId, refusal);
-					const publisher = publisherOf(session, streamKey, packetListeners, stop, (r) => this.refuse(session, streamId, r));
+					const publisher = publisherOf(session, streamKey, packetListeners, stop, state, (r) => this.refuse(session, streamId, r));
 					// Gone while we checked: the ingest still hears of it, to free what it reserved.
 					if (!socket.destroyed) {
 						rtmp.streamId = streamId;
@@ -248,6 +253,7 @@ function publisherOf(
 	streamKey: string,
 	packetListeners: ((packet: AVPacket) => void)[],
 	stop: { clean: boolean },
+	state: PublishState,
 	refuse: (refusal: IngestRefusal) => void
 ): RtmpPublisher {
 	return {
@@ -256,6 +262,9 @@ function publisherOf(
 		address: session.socket.remoteAddress ?? '',
 		get inBytes() {
 			return session.inBytes;
+		},
+		get lastDataAt() {
+			return state.lastDataAt;
 		},
 		get closed() {
 			return session.socket.destroyed || session.socket.closed;

@@ -84,3 +84,21 @@ describe('an encoder that goes away mid-show', () => {
 		expect(resumed.tracks.map((t) => t.producerId).some((id) => before.includes(id))).toBe(false);
 	}, 60_000);
 });
+
+describe('an encoder whose old connection has not closed yet', () => {
+	it('takes over its own silent connection (a drop the server has not noticed) and resumes the show', async () => {
+		const { gig, watcher, publisher } = await liveShow();
+		// Frozen, not gone: its TCP connection stays open and silent, as after a network cut.
+		publisher.child.kill('SIGSTOP');
+		await new Promise((resolve) => setTimeout(resolve, 2500));
+		await rtmp.publish(gig);
+		await watcher.next('live', { tracks: 2 });
+		expect(watcher.since().filter((s) => s === 'ended')).toEqual([]);
+		publisher.child.kill('SIGKILL');
+	}, 60_000);
+
+	it('still refuses a second encoder with the key while the first one streams', async () => {
+		const { gig } = await liveShow();
+		await rtmp.refused(await rtmp.publish(gig), 'ALREADY_PUBLISHING');
+	}, 60_000);
+});
