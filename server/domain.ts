@@ -21,11 +21,10 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Domain 
 			? createStripePayments({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
 			: null;
 	const devPayments = devPaymentsEnabled(config);
-	const adminEmails = new Set((config.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
 	return {
-		accounts: new Accounts(redis, adminEmails),
+		accounts: new Accounts(redis),
 		gigs,
-		covers: new Covers(config.DATA_DIR),
+		covers: new Covers(config.DATA_DIR, redis, gigs),
 		tickets,
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, log }),
 		webhooks,

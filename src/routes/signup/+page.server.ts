@@ -9,5 +9,5 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: sessionAction((accounts, input, clientKey) => accounts.signUp(input, clientKey))
+	default: sessionAction((accounts, input, origin) => accounts.signUp(input, origin.address))
 };
