@@ -10,12 +10,13 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # What the mediasoup worker is compiled against, ffmpeg for OBS/RTMP ingest, and what runs the
 # browser tests: Chromium, Firefox ESR, coturn (the optional TURN server, which the tests start
-# themselves), nftables and iproute2 (network namespaces whose firewall blocks UDP); and GStreamer
-# publishing over RTMP as other encoders do (rtmpsink is librtmp, like OBS; rtmp2sink; x264enc, voaacenc).
+# themselves), nftables and iproute2 (network namespaces whose firewall blocks UDP), strace (the
+# fault tests watch redis-server fsync); and GStreamer publishing over RTMP as other encoders do
+# (rtmpsink is librtmp, like OBS; rtmp2sink; x264enc, voaacenc).
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 	redis-server ffmpeg)
-[[ ${1:-} == --no-browser ]] || packages+=(chromium firefox-esr fonts-dejavu-core coturn nftables iproute2 openssl
+[[ ${1:-} == --no-browser ]] || packages+=(chromium firefox-esr fonts-dejavu-core coturn nftables iproute2 openssl strace
 	gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 
 missing=()

@@ -10,9 +10,11 @@ import { createStripePayments } from '../src/lib/server/payments/stripe.js';
 import { createChat } from '../src/lib/server/chat/chat.js';
 import { Webhooks } from '../src/lib/server/webhooks/webhooks.js';
 import type { Domain } from '../src/lib/server/services.js';
+import type { StoreGate } from '../src/lib/server/store.js';
+import type { DiskRoom } from '../src/lib/server/gigs/covers.js';
 
 /** Builds the domain modules on one Redis connection, from the configuration. */
-export function createDomain(config: Config, redis: Redis, log: Logger): Domain {
+export function createDomain(config: Config, redis: Redis, log: Logger, health: { store: StoreGate; disk: DiskRoom }): Domain {
 	const gigs = new Gigs(redis);
 	const tickets = new Tickets(redis);
 	const webhooks = new Webhooks(redis, gigs, { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE === 'true', log });
@@ -24,11 +26,12 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Domain 
 	return {
 		accounts: new Accounts(redis),
 		gigs,
-		covers: new Covers(config.DATA_DIR, redis, gigs),
+		covers: new Covers(config.DATA_DIR, redis, gigs, health.disk),
 		tickets,
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, log }),
 		webhooks,
 		chat: createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS }),
+		store: health.store,
 		settings: { publicUrl: config.PUBLIC_URL ?? null, rtmpPort: config.RTMP_PORT, platformWallet: config.PLATFORM_WALLET ?? null, devPayments }
 	};
 }

@@ -16,7 +16,11 @@ export type DomainErrorCode =
 	| 'PAYMENT_DECLINED'
 	| 'LOGIN_REQUIRED'
 	| 'TICKET_REQUIRED'
-	| 'WEBHOOK_NOT_SET';
+	| 'WEBHOOK_NOT_SET'
+	/** The store of record cannot be reached right now (see store-errors.ts). */
+	| 'UNAVAILABLE'
+	/** The disk is full: nothing new can be saved (see store-errors.ts). */
+	| 'STORAGE_FULL';
 
 const STATUS: Record<DomainErrorCode, number> = {
 	INVALID_INPUT: 400,
@@ -35,7 +39,9 @@ const STATUS: Record<DomainErrorCode, number> = {
 	PAYMENT_DECLINED: 402,
 	LOGIN_REQUIRED: 401,
 	TICKET_REQUIRED: 403,
-	WEBHOOK_NOT_SET: 409
+	WEBHOOK_NOT_SET: 409,
+	UNAVAILABLE: 503,
+	STORAGE_FULL: 507
 };
 
 // The SvelteKit bundle and the server each load their own copy of this module, so an error made

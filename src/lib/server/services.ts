@@ -5,6 +5,7 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { StoreGate } from './store.js';
 import type { Connections } from './connections.js';
 
 /** What pages may know of the server's configuration. */
@@ -24,6 +25,8 @@ export type Services = {
 	chat: Chat;
 	webhooks: Webhooks;
 	settings: SiteSettings;
+	/** Whether Redis answers right now: pages answer 503 at once while it does not. */
+	store: StoreGate;
 	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
 	connections: Connections;
 };

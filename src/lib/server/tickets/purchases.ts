@@ -103,11 +103,33 @@ export class Purchases {
 		}
 	}
 
-	/** Every payment path issues here, so the creator's webhook hears of each new ticket (once: see ticketIssued). */
+	/**
+	 * Every payment path issues here, so the creator's webhook hears of each new ticket (once: see
+	 * ticketIssued). The ticket is what the buyer paid for: it is answered even when its
+	 * announcement cannot be queued right now; announceMissed() queues that later.
+	 */
 	private async issue(checkoutId: string, capacity: number | null, options: { requireHold?: boolean } = {}): Promise<Ticket> {
 		const ticket = await this.tickets.issue(checkoutId, capacity, Date.now(), options);
-		await this.options.webhooks.ticketIssued(ticket);
+		await this.announce(ticket);
 		return ticket;
+	}
+
+	/** Announces tickets issued at least `graceMs` ago whose announcement was cut off; returns how many. */
+	async announceMissed(graceMs = 30_000, now = Date.now()): Promise<number> {
+		let announced = 0;
+		for (const ticketId of await this.tickets.unannounced(now - graceMs)) {
+			const ticket = await this.tickets.ticket(ticketId);
+			if (!ticket) await this.tickets.announced(ticketId);
+			else if (await this.announce(ticket)) announced++;
+		}
+		return announced;
+	}
+
+	private async announce(ticket: Ticket): Promise<boolean> {
+		if (!(await this.options.webhooks.ticketIssued(ticket))) return false;
+		// If this fails the announcement is queued again later, and the webhook's once-key drops the repeat.
+		await this.tickets.announced(ticket.id).catch(() => undefined);
+		return true;
 	}
 }
 
