@@ -4,6 +4,7 @@ import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
 import { parseTrustProxy } from '../src/lib/server/client-address.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const logFormats = ['auto', 'pretty', 'json'] as const;
 export const ingestTranscodeModes = ['auto', 'always', 'never'] as const;
 
 // scheme:host[:port][?transport=udp|tcp], host an IPv4 address, a name or a bracketed IPv6 address.
@@ -57,6 +58,8 @@ export const configSchema = z.object({
 		.max(64, 'MEDIASOUP_WORKERS must be at most 64')
 		.default(os.availableParallelism()),
 	LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info'),
+	/** Log lines for people (`pretty`) or machines (`json`); default: pretty when stdout is a terminal. */
+	LOG_FORMAT: z.enum(logFormats, { error: `LOG_FORMAT must be one of ${logFormats.join(', ')}` }).optional(),
 	NODE_ENV: z.string().default('development'),
 	/** Unset: Gigstage starts its own redis-server with append-only persistence under DATA_DIR. */
 	REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must look like redis://host:6379' }).optional(),

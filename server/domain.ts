@@ -10,6 +10,8 @@ import { createStripePayments } from '../src/lib/server/payments/stripe.js';
 import { createChat } from '../src/lib/server/chat/chat.js';
 import { Webhooks } from '../src/lib/server/webhooks/webhooks.js';
 import type { Domain } from '../src/lib/server/services.js';
+import { CreatorHandles } from '../src/lib/server/creators/handles.js';
+import { Follows } from '../src/lib/server/creators/follows.js';
 import type { StoreGate } from '../src/lib/server/store.js';
 import type { DiskRoom } from '../src/lib/server/gigs/covers.js';
 
@@ -31,6 +33,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger, health: 
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, log }),
 		webhooks,
 		chat: createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS }),
+		creators: { handles: new CreatorHandles(redis), follows: new Follows(redis) },
 		store: health.store,
 		settings: { publicUrl: config.PUBLIC_URL ?? null, rtmpPort: config.RTMP_PORT, platformWallet: config.PLATFORM_WALLET ?? null, devPayments }
 	};

@@ -2,10 +2,15 @@ import pino, { type Logger } from 'pino';
 import { storeFailure } from '../src/lib/server/store-errors.js';
 
 export type { Logger };
+export type LogFormat = 'auto' | 'pretty' | 'json';
 
-/** JSON logs for machines; pretty ones when a person watches a terminal. */
-export function createLogger(level: string): Logger {
-	const pretty = process.stdout.isTTY && !process.env.CI;
+/**
+ * JSON lines for machines (a pipe, a file, a log collector); readable lines when a person watches
+ * a terminal. Only where stdout goes decides, unless LOG_FORMAT says otherwise: a CI variable set
+ * in someone's shell must not turn a terminal back into JSON.
+ */
+export function createLogger(level: string, format: LogFormat = 'auto', stdout: { isTTY?: boolean } = process.stdout): Logger {
+	const pretty = format === 'pretty' || (format === 'auto' && stdout.isTTY === true);
 	return pino({
 		level,
 		base: { service: 'gigstage' },

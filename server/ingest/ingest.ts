@@ -12,6 +12,7 @@ import { IngestStatuses } from '../../src/lib/server/ingest/ingest-status.js';
 import { checkFfmpeg } from '../../sfu/ingest/ffmpeg-process.js';
 import { GigStream, ingestPeerId, ingestSeatKey, type Departure } from './gig-stream.js';
 import { refusals, type IngestRefusal } from './refusals.js';
+import { mayResume } from '../../src/lib/show-times.js';
 import { RTMP_APP, RtmpServer, type PublishAttempt, type RtmpPublisher } from './rtmp-server.js';
 import { ShowHolds, type HeldShow } from './show-holds.js';
 import { defaultReencodeCapacity, ReencodeSlots } from './reencode-slots.js';
@@ -162,6 +163,8 @@ async function admit(attempt: PublishAttempt, { domain, shows, statuses, log }: 
 	const gig = key.success ? await domain.gigs.byStreamKey(key.data) : null;
 	if (!gig) return refusals.unknownKey();
 	if (gig.status === 'cancelled') return refusals.cancelled();
+	// An ended show stays ended; streaming again within minutes of the end resumes it (a stop by mistake).
+	if (gig.status === 'ended' && !mayResume(gig.endedAt)) return refusals.ended();
 	const creator = await domain.accounts.user(gig.creatorId);
 	const current = streams.get(gig.id)?.stream;
 	if (current && current.streamKey === attempt.streamKey && current.silentMs > STALLED_MS) {

@@ -3,6 +3,7 @@ export type IngestRefusalCode =
 	| 'WRONG_APP'
 	| 'STREAM_KEY_UNKNOWN'
 	| 'GIG_CANCELLED'
+	| 'GIG_ENDED'
 	| 'GIG_HAS_HOST'
 	| 'ALREADY_PUBLISHING'
 	| 'SHOW_HELD'
@@ -15,6 +16,7 @@ export const refusals = {
 	wrongApp: (): IngestRefusal => ({ code: 'WRONG_APP', message: 'Use the server URL from the gig’s credentials page (it ends in /live).' }),
 	unknownKey: (): IngestRefusal => ({ code: 'STREAM_KEY_UNKNOWN', message: 'This stream key is not valid (it may have been rotated).' }),
 	cancelled: (): IngestRefusal => ({ code: 'GIG_CANCELLED', message: 'This gig was cancelled.' }),
+	ended: (): IngestRefusal => ({ code: 'GIG_ENDED', message: 'This gig’s show has ended; schedule a new gig to go live again.' }),
 	studioHost: (): IngestRefusal => ({ code: 'GIG_HAS_HOST', message: 'This gig is being hosted from the browser studio; close the studio first.' }),
 	alreadyPublishing: (): IngestRefusal => ({ code: 'ALREADY_PUBLISHING', message: 'Another encoder is already streaming to this gig.' }),
 	showHeld: (seconds: number): IngestRefusal => ({

@@ -7,6 +7,8 @@ import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
 import type { StoreGate } from './store.js';
 import type { Connections } from './connections.js';
+import type { CreatorHandles } from './creators/handles.js';
+import type { Follows } from './creators/follows.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -24,6 +26,8 @@ export type Services = {
 	purchases: Purchases;
 	chat: Chat;
 	webhooks: Webhooks;
+	/** Creators' public pages (their handles) and who follows them. */
+	creators: { handles: CreatorHandles; follows: Follows };
 	settings: SiteSettings;
 	/** Whether Redis answers right now: pages answer 503 at once while it does not. */
 	store: StoreGate;
