@@ -27,7 +27,7 @@ import { probeRoutes } from './health/probes.js';
 import { closeInOrder, type ShutdownStep } from './shutdown.js';
 import { announceMissedTickets } from './missed-announcements.js';
 import { createDomain } from './domain.js';
-import { startIngest, type Ingest } from './ingest/ingest.js';
+import { ingestSettings, startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 import { securityHeaders, withSecurityHeaders } from './security-headers.js';
 import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
@@ -152,8 +152,14 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
 	const media = signaling.attach(sfu, shows, domain, new MediaAccess(domain), IceServers.fromConfig(config), grace);
 	const statuses = new IngestStatuses(redis);
-	const ingest = await startIngest(config, { domain, statuses, sfu, shows, control: media.show, log });
-	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
+	const ingest = await startIngest(config, { domain, statuses, sfu, shows, control: media.show, redis, log });
+	const graceSeconds = ingestSettings(config).graceSeconds;
+	provideIngestSite({
+		port: ingest.port,
+		disabledReason: ingest.disabledReason,
+		statuses,
+		grace: { droppedSeconds: graceSeconds.dropped, stoppedSeconds: graceSeconds.stopped }
+	});
 	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
 	domain.webhooks.start();
 	const metrics = createMetrics({ sfu, io, redis, isLive: async (gigId) => (await shows.state(gigId)).state === 'live' });
