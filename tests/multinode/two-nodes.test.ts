@@ -7,7 +7,7 @@ import { startSharedRedis, type SharedRedis } from '../support/two-nodes.js';
 import { startLoadBalancer, type LoadBalancer } from '../support/load-balancer.js';
 import { connectRedis } from '../../src/lib/server/store.js';
 import { fixtures } from '../support/fixtures.js';
-import { closePage, goLive, openPage } from '../support/pages.js';
+import { closePage, endShow, goLive, openPage } from '../support/pages.js';
 import { liveStreams, receivedMedia } from '../support/frames.js';
 import { waitFor } from '../support/media.js';
 import { scrapeMetrics } from '../support/metrics.js';
@@ -106,7 +106,7 @@ describe('one gig over two nodes', () => {
 		await expect.poll(() => liveStreams(onA), { timeout: 30_000, message: 'the viewer on node A decodes host (node A) and guest (node B)' }).toEqual({ video: 2, audio: 2 });
 		expect((await metricsOf(A)).value('gigstage_node_pipes', { direction: 'in' }), 'node A imported the guest’s tracks').toBe(2);
 
-		await studio.getByTestId('end-show').click();
+		await endShow(studio);
 		for (const page of [onA, onB]) await expect.poll(() => page.getByTestId('show-state').textContent(), { timeout: 15_000 }).toMatch(/ended/i);
 		for (const n of [A, B]) {
 			await expect

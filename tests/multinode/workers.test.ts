@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { siteForThisFile } from '../support/site.js';
-import { closePage, goLive, openPage } from '../support/pages.js';
+import { closePage, endShow, goLive, openPage } from '../support/pages.js';
 import { liveStreams, receivedMedia } from '../support/frames.js';
 import { waitFor } from '../support/media.js';
 import { scrapeMetrics } from '../support/metrics.js';
@@ -78,7 +78,7 @@ describe('one gig over every worker of a node', () => {
 		// It kept decoding through the death (a busy machine may pause a decoder; a rejoin would show above).
 		expect(stall, 'the first viewer’s longest gap between decoded frames').toBeLessThan(10_000);
 
-		await studio.getByTestId('end-show').click();
+		await endShow(studio);
 		for (const page of viewers) await expect.poll(() => page.getByTestId('show-state').textContent(), { timeout: 15_000 }).toMatch(/ended/i);
 		const left = async (...names: string[]) => {
 			const after = await scrapeMetrics(site.url, TOKEN);
