@@ -358,18 +358,17 @@ export class GigRoom {
 	}
 
 	async resumeConsumer(peerId: PeerId, consumerId: string): Promise<void> {
-		await this.consumer(peerId, consumerId)
-			.resume()
-			.catch((error: unknown) => {
-				throw this.refused(error, null);
-			});
+		const consumer = this.consumer(peerId, consumerId);
+		await consumer.resume().catch(async (error: unknown) => {
+			throw await this.refusedConsumer(consumer, error, null);
+		});
 	}
 
 	async setPreferredLayers(peerId: PeerId, consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
 		const consumer = this.consumer(peerId, consumerId);
 		if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
-		await consumer.setPreferredLayers({ spatialLayer, temporalLayer }).catch((error: unknown) => {
-			throw this.refused(error, 'layers');
+		await consumer.setPreferredLayers({ spatialLayer, temporalLayer }).catch(async (error: unknown) => {
+			throw await this.refusedConsumer(consumer, error, 'layers');
 		});
 	}
 
@@ -484,6 +483,18 @@ export class GigRoom {
 
 	private refused(error: unknown, what: string | null, router?: Router): unknown {
 		return refusedByMediasoup(error, what, this.closing || Boolean(router?.closed));
+	}
+
+	/**
+	 * The worker closed the consumer (its track ended) before this request reached it: the same
+	 * answer as for a consumer already gone, not a server fault. The worker sent its close notice
+	 * before this answer, but mediasoup hands notices over on the next turn (setImmediate) and
+	 * answers at once: after one turn the consumer reads closed.
+	 */
+	private async refusedConsumer(consumer: Consumer, error: unknown, what: string | null): Promise<unknown> {
+		await new Promise((resolve) => setImmediate(resolve));
+		if (consumer.closed) return new MediaError('CONSUMER_NOT_FOUND', 'no such consumer of yours in this gig');
+		return this.refused(error, what);
 	}
 
 	private transport(peer: RoomPeer, transportId: string): TransportEntry {

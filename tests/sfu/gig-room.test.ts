@@ -64,6 +64,20 @@ describe('GigRoom', () => {
 		expect(room.producers()).toEqual([]);
 	});
 
+	it('answers a resume racing the close of its track as a consumer gone, not a server fault', async () => {
+		const room = sfu.room('room-resume-race');
+		join(room, 'host', 'viewer');
+		const send = await room.createTransport('host', 'send');
+		const video = await room.produce('host', send.id, 'video', vp8Parameters(4444), 'camera');
+		const recv = await room.createTransport('viewer', 'recv');
+		const consumer = await room.consume('viewer', recv.id, video.id, room.rtpCapabilities);
+		// The worker closes the consumer with its producer before the resume reaches it.
+		room.closeProducer('host', video.id);
+		const error = await room.resumeConsumer('viewer', consumer.id).then(() => null, (e: unknown) => e);
+		expect(error).toBeInstanceOf(MediaError);
+		expect((error as MediaError).code).toBe('CONSUMER_NOT_FOUND');
+	});
+
 	it('closes a departing host’s producers for every viewer', async () => {
 		const room = await sfu.room('room-leave');
 		join(room, 'host', 'viewer');
