@@ -15,6 +15,9 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.j
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import type { Services } from '../src/lib/server/services.js';
+import { sessionDisconnector } from './signaling/session-sockets.js';
+import { oneClickUnsubscribe } from './one-click-unsubscribe.js';
 
 export type GigstageServer = {
 	http: http.Server;
@@ -22,6 +25,8 @@ export type GigstageServer = {
 	sfu: Sfu;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
+	/** The domain modules this node runs (tests drive its timed work with their own clock). */
+	domain: Services;
 	/** Resolves with the bound port once listening. */
 	listen(): Promise<number>;
 	close(): Promise<void>;
@@ -50,6 +55,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	app.get('/healthz', (_req, res) => {
 		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
 	});
+	app.use(oneClickUnsubscribe(domain.notifications, log));
 	app.use(web);
 
 	const server = http.createServer(app);
@@ -82,19 +88,29 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
+	// Ending a session (password reset, signing out elsewhere, deleting the account) closes its sockets on every node.
+	domain.account.sockets.attach(sessionDisconnector(io));
 	domain.webhooks.start();
+	domain.mail.start();
+	domain.account.reset.start();
+	domain.account.deletion.start();
+	domain.notifications.start();
 
 	return {
 		http: server,
 		io,
 		sfu,
 		ingest,
+		domain,
 		listen: () =>
 			new Promise((resolve, reject) => {
 				server.once('error', reject);
 				server.listen(config.PORT, config.HOST, () => {
 					const address = server.address();
-					resolve(typeof address === 'object' && address ? address.port : config.PORT);
+					const port = typeof address === 'object' && address ? address.port : config.PORT;
+					domain.mail.links.listeningOn(port);
+					if (domain.mail.usesOutbox) log.info({ outbox: domain.mail.links.url('/admin/outbox') }, 'no SMTP_URL: mail is kept in the outbox, which admins read at this address');
+					resolve(port);
 				});
 			}),
 		async close() {
@@ -103,6 +119,11 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await sfu.close();
 			await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
+			// Timed mail first (it queues mail), then the senders; unsent mail waits in Redis for the next start.
+			await domain.notifications.stop();
+			await domain.account.reset.stop();
+			await domain.account.deletion.stop();
+			await domain.mail.stop();
 			server.closeAllConnections();
 			for (const connection of [pub, sub, redis]) connection.disconnect();
 			await embedded?.stop();

@@ -7,7 +7,7 @@ export const load: LayoutServerLoad = ({ locals }) => {
 	const wallet = services().settings.platformWallet;
 	return {
 		// Only what the pages show: never the password hash or anything else stored with the account.
-		user: user ? { id: user.id, email: user.email, role: user.role, displayName: user.displayName } : null,
+		user: user ? { id: user.id, email: user.email, role: user.role, displayName: user.displayName, emailConfirmed: user.emailConfirmed } : null,
 		// The Web Monetization link wants the https form of a wallet address ("$wallet.example/x" too).
 		platformWallet: wallet ? normaliseWallet(wallet) : null
 	};

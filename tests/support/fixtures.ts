@@ -28,6 +28,9 @@ export function fixtures(redis: Redis) {
 
 	async function person(role: 'viewer' | 'creator' = 'viewer'): Promise<Person> {
 		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple' }, `fixture-${counter++}`);
+		// People in fixtures have confirmed their address (tests about unconfirmed ones sign up themselves).
+		await accounts.markEmailConfirmed(user.id);
+		user = { ...user, emailConfirmed: true };
 		if (role === 'creator') user = await accounts.becomeCreator(user.id, { displayName: `Creator ${counter}`, wallet: '$wallet.example/creator' });
 		const token = await accounts.createSession(user.id);
 		return { user, token, cookie: `gs_session=${token}` };

@@ -16,7 +16,13 @@ export type DomainErrorCode =
 	| 'PAYMENT_DECLINED'
 	| 'LOGIN_REQUIRED'
 	| 'TICKET_REQUIRED'
-	| 'WEBHOOK_NOT_SET';
+	| 'WEBHOOK_NOT_SET'
+	| 'EMAIL_UNCONFIRMED'
+	| 'TOKEN_INVALID'
+	| 'TOKEN_EXPIRED'
+	| 'TOKEN_OTHER_ACCOUNT'
+	| 'WRONG_PASSWORD'
+	| 'ACCOUNT_HAS_GIGS';
 
 const STATUS: Record<DomainErrorCode, number> = {
 	INVALID_INPUT: 400,
@@ -35,7 +41,13 @@ const STATUS: Record<DomainErrorCode, number> = {
 	PAYMENT_DECLINED: 402,
 	LOGIN_REQUIRED: 401,
 	TICKET_REQUIRED: 403,
-	WEBHOOK_NOT_SET: 409
+	WEBHOOK_NOT_SET: 409,
+	EMAIL_UNCONFIRMED: 403,
+	TOKEN_INVALID: 410,
+	TOKEN_EXPIRED: 410,
+	TOKEN_OTHER_ACCOUNT: 403,
+	WRONG_PASSWORD: 403,
+	ACCOUNT_HAS_GIGS: 409
 };
 
 // The SvelteKit bundle and the server each load their own copy of this module, so an error made

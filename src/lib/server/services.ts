@@ -5,6 +5,13 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { Mailer } from './mail/mailer.js';
+import type { Notifications } from './notifications/notifications.js';
+import type { SessionSockets } from './accounts/session-sockets.js';
+import type { EmailConfirmation } from './accounts/email-confirmation.js';
+import type { PasswordReset } from './accounts/password-reset.js';
+import type { AccountSettings } from './accounts/account-settings.js';
+import type { AccountDeletion } from './accounts/account-deletion.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -14,7 +21,29 @@ export type SiteSettings = {
 	devPayments: boolean;
 };
 
-export type Services = { accounts: Accounts; gigs: Gigs; covers: Covers; tickets: Tickets; purchases: Purchases; chat: Chat; webhooks: Webhooks; settings: SiteSettings };
+/** Everything about one's own account beyond logging in: confirming, resetting, settings, deleting. */
+export type AccountServices = {
+	/** Where ended sessions' live connections get closed (attached by the composition root). */
+	sockets: SessionSockets;
+	confirmation: EmailConfirmation;
+	reset: PasswordReset;
+	settings: AccountSettings;
+	deletion: AccountDeletion;
+};
+
+export type Services = {
+	accounts: Accounts;
+	gigs: Gigs;
+	covers: Covers;
+	tickets: Tickets;
+	purchases: Purchases;
+	chat: Chat;
+	webhooks: Webhooks;
+	mail: Mailer;
+	notifications: Notifications;
+	account: AccountServices;
+	settings: SiteSettings;
+};
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.

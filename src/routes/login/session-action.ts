@@ -9,16 +9,21 @@ type ActionEvent = { request: Request; cookies: Cookies; url: URL; locals: App.L
 
 /**
  * The form action of the log-in and sign-up pages: find or create the person, start a session in
- * place of any earlier one, and go on to `?next=`.
+ * place of any earlier one, and go on to `?next=`. `after` runs once the person is known (the
+ * sign-up mails its confirmation link there).
  */
-export function sessionAction(authenticate: (accounts: Services['accounts'], input: unknown, clientKey: string) => Promise<User>) {
+export function sessionAction(
+	authenticate: (accounts: Services['accounts'], input: unknown, clientKey: string) => Promise<User>,
+	after?: (user: User) => Promise<void>
+) {
 	return async ({ request, cookies, url, locals, getClientAddress }: ActionEvent) => {
 		const form = await request.formData();
 		const { accounts } = services();
 		let token: string;
 		try {
 			const user = await authenticate(accounts, Object.fromEntries(form), getClientAddress());
-			token = await accounts.createSession(user.id);
+			token = await accounts.createSession(user.id, { agent: request.headers.get('user-agent') });
+			await after?.(user);
 		} catch (error) {
 			return formFailure(error, form);
 		}

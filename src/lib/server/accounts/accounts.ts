@@ -1,29 +1,41 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { DomainError, fieldErrors } from '../errors.js';
-import { newId, newSecret } from '../ids.js';
+import { newId } from '../ids.js';
 import { limitRate } from '../rate-limit.js';
+import { requireConfirmedEmail } from '../access.js';
+import { isTimeZone } from '../gigs/zoned-time.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { normaliseWallet } from './wallet.js';
+import { Sessions, type SessionOrigin } from './sessions.js';
+import { OneTimeTokens } from './one-time-tokens.js';
+import { deletedAccountsKey } from './deleted-accounts.js';
+
+export { SESSION_DAYS } from './sessions.js';
 
 export type Role = 'viewer' | 'creator' | 'admin';
-export type User = { id: string; email: string; role: Role; displayName: string | null; wallet: string | null; createdAt: number };
-
-export const SESSION_DAYS = 30;
-const SESSION_SECONDS = SESSION_DAYS * 24 * 3600;
+export type User = {
+	id: string;
+	email: string;
+	role: Role;
+	displayName: string | null;
+	wallet: string | null;
+	createdAt: number;
+	/** Whether the person followed the link mailed at sign-up (accounts older than that are counted as confirmed). */
+	emailConfirmed: boolean;
+	/** The IANA zone mail shows times in; null until the person's browser or settings tell it. */
+	timeZone: string | null;
+};
 
 const key = {
 	user: (id: string) => `gs:user:${id}`,
-	email: (email: string) => `gs:user-email:${email}`,
-	// Only a hash of the token is stored: a leaked database holds no usable session.
-	session: (token: string) => `gs:session:${createHash('sha256').update(token).digest('base64url')}`
+	email: (email: string) => `gs:user-email:${email}`
 };
 
-export const credentialsSchema = z.object({
-	email: z.email('Enter a valid email address').max(254).transform((e) => e.toLowerCase()),
-	password: z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters')
-});
+export const emailSchema = z.email('Enter a valid email address').max(254).transform((e) => e.toLowerCase());
+export const newPasswordSchema = z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters');
+
+export const credentialsSchema = z.object({ email: emailSchema, password: newPasswordSchema });
 
 export const creatorProfileSchema = z.object({
 	displayName: z.string().trim().min(2, 'Use at least 2 characters').max(60, 'Use at most 60 characters'),
@@ -39,18 +51,38 @@ export const creatorProfileSchema = z.object({
 		})
 });
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
 	const result = schema.safeParse(input);
 	if (!result.success) throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors(result.error.issues));
 	return result.data;
 }
 
+// Swaps the email index from the old address to the new one, unless someone else has the new one.
+const CHANGE_EMAIL = `
+local user, newIndex = KEYS[1], KEYS[2]
+local id, newEmail, prefix = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HGET', user, 'id') ~= id or redis.call('HGET', user, 'deletedAt') then return {'GONE'} end
+local old = redis.call('HGET', user, 'email')
+if old == newEmail then return {'OK', old} end
+if not redis.call('SET', newIndex, id, 'NX') then return {'EMAIL_TAKEN'} end
+if redis.call('GET', prefix .. old) == id then redis.call('DEL', prefix .. old) end
+redis.call('HSET', user, 'email', newEmail, 'emailConfirmedAt', ARGV[4])
+return {'OK', old}
+`;
+
 /** People, their roles, and their login sessions. */
 export class Accounts {
+	readonly sessions: Sessions;
+	/** One-time links for confirming, resetting and changing (see one-time-tokens.ts). */
+	readonly tokens: OneTimeTokens;
+
 	constructor(
 		private readonly redis: Redis,
 		private readonly adminEmails: ReadonlySet<string> = new Set()
-	) {}
+	) {
+		this.sessions = new Sessions(redis);
+		this.tokens = new OneTimeTokens(redis);
+	}
 
 	async signUp(input: unknown, clientKey: string): Promise<User> {
 		const { email, password } = parse(credentialsSchema, input);
@@ -62,7 +94,9 @@ export class Accounts {
 			role: this.adminEmails.has(email) ? 'admin' : 'viewer',
 			displayName: null,
 			wallet: null,
-			createdAt: Date.now()
+			createdAt: Date.now(),
+			emailConfirmed: false,
+			timeZone: null
 		};
 		const passwordHash = await hashPassword(password);
 		// The email index is claimed first, atomically: two sign-ups for one address cannot both win.
@@ -80,42 +114,96 @@ export class Accounts {
 		await limitRate(this.redis, `login:${clientKey}`, 30, 900);
 		await limitRate(this.redis, `login:${clientKey}:${email}`, 10, 900);
 		const id = await this.redis.get(key.email(email));
-		const stored = id ? await this.redis.hget(key.user(id), 'passwordHash') : null;
-		// Same answer for an unknown email and a wrong password: no account probing.
-		if (!id || !stored || !(await verifyPassword(password, stored))) {
+		const [stored, deletedAt] = id ? await this.redis.hmget(key.user(id), 'passwordHash', 'deletedAt') : [null, null];
+		// Same answer for an unknown email, a deleted account and a wrong password: no account probing.
+		if (!id || !stored || !(await verifyPassword(password, stored)) || deletedAt) {
 			throw new DomainError('BAD_CREDENTIALS', 'That email and password do not match an account.');
 		}
+		// Remembering the password makes an outstanding reset link pointless: it stops working.
+		await this.tokens.revoke('reset-password', id);
 		return (await this.user(id))!;
 	}
 
+	/** A person by id; null for no such account and for a deleted one (gone from every page). */
 	async user(id: string): Promise<User | null> {
 		const fields = await this.redis.hgetall(key.user(id));
-		return fields.id ? deserialise(fields) : null;
+		return fields.id && !fields.deletedAt ? deserialise(fields) : null;
+	}
+
+	/** The account using this address, deleted or not (its email stays taken until erased). */
+	async idForEmail(email: string): Promise<string | null> {
+		return this.redis.get(key.email(email.toLowerCase()));
+	}
+
+	/** Whether `password` is this person's current password. */
+	async passwordMatches(userId: string, password: string): Promise<boolean> {
+		const stored = await this.redis.hget(key.user(userId), 'passwordHash');
+		return stored !== null && (await verifyPassword(password.slice(0, 200), stored));
+	}
+
+	async setPassword(userId: string, password: string): Promise<void> {
+		await this.redis.hset(key.user(userId), 'passwordHash', await hashPassword(password));
+	}
+
+	/** The person followed the link mailed to their address. */
+	async markEmailConfirmed(userId: string, now = Date.now()): Promise<void> {
+		if (await this.redis.hexists(key.user(userId), 'id')) await this.redis.hset(key.user(userId), 'emailConfirmedAt', String(now));
+	}
+
+	/** Moves the account to a confirmed new address; returns the old one. EMAIL_TAKEN if it is someone else's. */
+	async changeEmail(userId: string, newEmail: string, now = Date.now()): Promise<string> {
+		const [status, old] = (await this.redis.eval(CHANGE_EMAIL, 2, key.user(userId), key.email(newEmail), userId, newEmail, 'gs:user-email:', String(now))) as [string, string?];
+		if (status === 'EMAIL_TAKEN') throw new DomainError('EMAIL_TAKEN', 'Another account uses that email now.', { email: 'This email is already registered' });
+		if (status !== 'OK') throw new DomainError('LOGIN_REQUIRED', 'That account does not exist any more.');
+		return old!;
+	}
+
+	/** Soft delete: the account is gone from every page at once (see `user`); its data waits for `erase`. */
+	async markDeleted(userId: string, now = Date.now()): Promise<void> {
+		await this.redis.multi().hset(key.user(userId), 'deletedAt', String(now)).sadd(deletedAccountsKey, userId).exec();
+	}
+
+	/**
+	 * Erases a deleted account's personal data: address, password, name, wallet. The id stays
+	 * (tickets and gigs point at it), and the address can sign up again.
+	 */
+	async erase(userId: string, now = Date.now()): Promise<void> {
+		const [email, deletedAt] = await this.redis.hmget(key.user(userId), 'email', 'deletedAt');
+		if (!deletedAt) return;
+		const transaction = this.redis.multi();
+		if (email && (await this.redis.get(key.email(email))) === userId) transaction.del(key.email(email));
+		await transaction
+			.hdel(key.user(userId), 'email', 'passwordHash', 'displayName', 'wallet', 'timeZone', 'emailConfirmedAt')
+			.hset(key.user(userId), 'erasedAt', String(now))
+			.exec();
+	}
+
+	async setTimeZone(userId: string, timeZone: string): Promise<void> {
+		if (!isTimeZone(timeZone)) throw new DomainError('INVALID_INPUT', 'Please pick a valid time zone.', { timeZone: 'Pick a valid time zone' });
+		await this.redis.hset(key.user(userId), 'timeZone', timeZone);
 	}
 
 	async becomeCreator(userId: string, input: unknown): Promise<User> {
 		const { displayName, wallet } = parse(creatorProfileSchema, input);
 		const user = await this.user(userId);
 		if (!user) throw new DomainError('LOGIN_REQUIRED', 'Log in first.');
+		requireConfirmedEmail(user);
 		const role: Role = user.role === 'admin' ? 'admin' : 'creator';
 		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '' });
 		return { ...user, role, displayName, wallet };
 	}
 
-	async createSession(userId: string): Promise<string> {
-		const token = newSecret();
-		await this.redis.set(key.session(token), userId, 'EX', SESSION_SECONDS);
-		return token;
+	createSession(userId: string, origin?: SessionOrigin): Promise<string> {
+		return this.sessions.create(userId, origin);
 	}
 
 	async userForSession(token: string | undefined): Promise<User | null> {
-		if (!token || token.length > 100) return null;
-		const id = await this.redis.get(key.session(token));
-		return id ? this.user(id) : null;
+		const session = await this.sessions.resolve(token);
+		return session ? this.user(session.userId) : null;
 	}
 
-	async endSession(token: string): Promise<void> {
-		await this.redis.del(key.session(token));
+	endSession(token: string): Promise<void> {
+		return this.sessions.end(token);
 	}
 }
 
@@ -126,7 +214,9 @@ function serialise(user: User): Record<string, string> {
 		role: user.role,
 		displayName: user.displayName ?? '',
 		wallet: user.wallet ?? '',
-		createdAt: String(user.createdAt)
+		createdAt: String(user.createdAt),
+		emailConfirmedAt: user.emailConfirmed ? String(Date.now()) : '',
+		timeZone: user.timeZone ?? ''
 	};
 }
 
@@ -137,7 +227,10 @@ function deserialise(f: Record<string, string>): User {
 		role: f.role as Role,
 		displayName: f.displayName || null,
 		wallet: f.wallet || null,
-		createdAt: Number(f.createdAt)
+		createdAt: Number(f.createdAt),
+		// Absent on accounts made before confirmation existed: those keep what they could do.
+		emailConfirmed: f.emailConfirmedAt === undefined || f.emailConfirmedAt !== '',
+		timeZone: f.timeZone || null
 	};
 }
 

@@ -68,6 +68,18 @@ redis.call('PERSIST', checkout)
 return {'OK', ticketId}
 `;
 
+// An erased account's ticket keeps its seat (creators' numbers stay right) under a name that says nobody.
+const ANONYMISE_TICKET = `
+local tickets, ticket = KEYS[1], KEYS[2]
+local userId, ticketId = ARGV[1], ARGV[2]
+if redis.call('HGET', tickets, userId) == ticketId then
+  redis.call('HDEL', tickets, userId)
+  redis.call('HSET', tickets, 'erased:' .. ticketId, ticketId)
+end
+if redis.call('HGET', ticket, 'userId') == userId then redis.call('HSET', ticket, 'userId', '') end
+return 1
+`;
+
 /** Seats and tickets: holding a seat during checkout, issuing exactly one ticket per person. */
 export class Tickets {
 	constructor(private readonly redis: Redis) {}
@@ -165,6 +177,19 @@ export class Tickets {
 			currency: f.currency!,
 			issuedAt: Number(f.issuedAt)
 		};
+	}
+
+	/** The people holding a ticket for a gig (not erased accounts, whose tickets are anonymous). */
+	async holders(gigId: string): Promise<string[]> {
+		return (await this.redis.hkeys(key.gigTickets(gigId))).filter((userId) => !userId.startsWith('erased:'));
+	}
+
+	/** Detaches a person's tickets from them: each still counts for its gig, belonging to nobody. */
+	async anonymise(userId: string): Promise<Ticket[]> {
+		const owned = await this.forUser(userId);
+		for (const ticket of owned) await this.redis.eval(ANONYMISE_TICKET, 2, key.gigTickets(ticket.gigId), key.ticket(ticket.id), userId, ticket.id);
+		await this.redis.del(key.userTickets(userId));
+		return owned;
 	}
 
 	async forUser(userId: string): Promise<Ticket[]> {

@@ -58,6 +58,8 @@ export const actions: Actions = {
 		if (form.get('confirm') !== 'yes') return { confirmCancel: true };
 		try {
 			await services().gigs.cancel(params.gig, user);
+			// Ticket holders get a mail (queued for the timed worker: cancelling never waits for mail).
+			await services().notifications.gigCancelled(params.gig);
 		} catch (e) {
 			const failure = formFailure(e, form);
 			return fail(failure.status, { ...failure.data, cancelFailed: true });
