@@ -51,9 +51,12 @@ describe('accounts', () => {
 		expect(codes[30]).toBe('RATE_LIMITED');
 	});
 
-	it('makes a viewer a creator with a normalised wallet', async () => {
+	it('makes a viewer with a confirmed email a creator with a normalised wallet', async () => {
 		const accounts = new Accounts(store.redis);
 		const user = await accounts.signUp({ email: 'dj@example.org', password }, 'ip');
+		expect(user.emailConfirmed).toBe(false);
+		await expect(accounts.becomeCreator(user.id, { displayName: 'DJ Dee', wallet: '' })).rejects.toMatchObject({ code: 'EMAIL_UNCONFIRMED' });
+		await accounts.markEmailConfirmed(user.id);
 		await expect(accounts.becomeCreator(user.id, { displayName: 'D', wallet: 'ftp://x' })).rejects.toMatchObject({
 			code: 'INVALID_INPUT',
 			fields: { displayName: expect.any(String), wallet: expect.any(String) }

@@ -16,8 +16,7 @@ export const load: PageServerLoad = async ({ params, setHeaders }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ params, locals, setHeaders }) => {
-		tokenPage(setHeaders);
+	default: async ({ params, locals }) => {
 		try {
 			const user = await services().account.confirmation.confirm(params.token, locals.user);
 			if (locals.user) locals.user = user;

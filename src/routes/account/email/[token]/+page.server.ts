@@ -16,8 +16,7 @@ export const load: PageServerLoad = async ({ params, setHeaders }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ params, locals, setHeaders }) => {
-		tokenPage(setHeaders);
+	default: async ({ params, locals }) => {
 		try {
 			const email = await services().account.settings.confirmEmailChange(params.token, locals.user);
 			if (locals.user) locals.user = { ...locals.user, email, emailConfirmed: true };

@@ -19,8 +19,7 @@ export const load: PageServerLoad = async ({ params, setHeaders }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ params, request, cookies, url, setHeaders }) => {
-		tokenPage(setHeaders);
+	default: async ({ params, request, cookies, url }) => {
 		const form = await request.formData();
 		let sessionToken: string;
 		try {
