@@ -96,3 +96,9 @@ export function linkIn(mail: Pick<ParsedMail, 'text'>, pathPrefix: string): URL 
 	if (!found) throw new Error(`no link to ${pathPrefix}… in the mail:\n${mail.text}`);
 	return found;
 }
+
+/** A header's value as it was sent (mailparser folds the List-* family into one parsed object). */
+export function rawHeader(mail: Pick<ParsedMail, 'headerLines'>, name: string): string | undefined {
+	const line = mail.headerLines.find((h) => h.key === name.toLowerCase())?.line;
+	return line?.slice(line.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim();
+}
