@@ -10,6 +10,7 @@ import { SignalingError, type HandlersOf } from './request.js';
 import { gigPublicRoom, gigRoom, HOME_ROOM, personRoom } from './live-rooms.js';
 import { moderationHandlers } from './live-moderation.js';
 import { stageHandlers } from './live-stage.js';
+import { Turns } from './turns.js';
 
 export type LiveContext = {
 	namespace: Namespace;
@@ -30,6 +31,7 @@ export type LiveHandlers = HandlersOf<typeof liveRequests>;
 /** The request handlers of one `/live` connection, one function per message. */
 export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 	const { chat } = ctx.domain;
+	const joins = new Turns();
 	/** The member behind this connection, checked again (ticket, session, ban) on every request. */
 	const member = async (): Promise<ChatMember> => {
 		const seat = socket.data.seat as ChatSeat | undefined;
@@ -54,13 +56,14 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			};
 		},
 
-		async 'live:join'({ gigId }): Promise<LiveResults['live:join']> {
+		// One join at a time per connection: each sees the seat the one before it took.
+		'live:join': ({ gigId }) => joins.run(async (): Promise<LiveResults['live:join']> => {
 			const seat = socket.data.seat as ChatSeat | undefined;
 			if (seat && seat.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in the chat of gig "${seat.gigId}"`);
 			const { user, role, canModerate } = await ctx.access.member(socket, gigId);
 			if (socket.disconnected) throw new SignalingError('NOT_JOINED', 'the connection closed while joining');
 			// In the room before the history is read: a message sent meanwhile comes as an event (the page drops doubles).
-			await socket.join([gigRoom(gigId), personRoom(gigId, user.id)]);
+			void socket.join([gigRoom(gigId), personRoom(gigId, user.id)]);
 			if (!seat) {
 				// The creator and admins run the show; viewers are everyone else.
 				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate };
@@ -76,7 +79,7 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			]);
 			ctx.log.debug({ gigId, userId: user.id, socketId: socket.id }, 'joined gig chat');
 			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { id: user.id, name: publicName(user), role, canModerate, timedOutUntil }, stage };
-		},
+		}),
 
 		async 'chat:send'({ text }): Promise<LiveResults['chat:send']> {
 			const { user, gig, role } = await member();

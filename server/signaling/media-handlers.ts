@@ -13,6 +13,7 @@ import type { MediaAccess } from './media-access.js';
 import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import { SignalingError, type Handlers } from './request.js';
 import type { ShowControl } from './show-lifecycle.js';
+import type { Turns } from './turns.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -25,8 +26,11 @@ export type MediaContext = {
 	log: Logger;
 };
 
-/** Who a connection is in the gig it joined. */
-export type Membership = { gigId: string; role: MediaRole };
+/**
+ * Who a connection is in the gig it joined, and the gig room its media lives in. A new object on
+ * every join: a request that awaited can tell whether the join it started under still stands.
+ */
+export type Membership = { gigId: string; role: MediaRole; room: GigRoom };
 
 // Guests bring themselves: a screen share stays the host's.
 const GUEST_SOURCES = new Set(['camera', 'microphone']);
@@ -48,18 +52,38 @@ export async function broadcastShow(ctx: MediaContext, gigId: string): Promise<v
 	ctx.namespace.local.to(gigChannel(gigId)).emit('show', await showSnapshot(ctx, gigId));
 }
 
-/** The request handlers of one connection, one function per message. */
-export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowControl): Handlers {
+/**
+ * The request handlers of one connection, one function per message. Each reads in the house
+ * order: guard, await, re-check, act. After every await a handler checks that its connection is
+ * still connected and still in the same join before it creates anything, and closes what an
+ * await produced if it is not. `joins` runs the connection's joins one at a time.
+ */
+export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowControl, joins: Turns): Handlers {
 	const peerId = socket.id;
 	const membership = (): Membership => {
 		const m = socket.data.membership as Membership | undefined;
 		if (!m) throw new SignalingError('NOT_JOINED', 'join a gig first');
 		return m;
 	};
+	/** The re-check after an await: still connected, still in the join `m`. */
+	const still = (m: Membership): void => {
+		if (socket.disconnected || socket.data.membership !== m) throw new SignalingError('NOT_JOINED', 'this connection left the gig while its request was under way');
+	};
+	/** Keeps what an await created only while the join that asked for it stands. */
+	const keep = <T>(m: Membership, created: T, id: (created: T) => string): T => {
+		try {
+			still(m);
+		} catch (error) {
+			m.room.discard(peerId, id(created));
+			throw error;
+		}
+		return created;
+	};
 	/** Membership, re-checked against tickets and sessions: media requests are gated every time. */
 	const allowed = async (): Promise<Membership> => {
 		const m = membership();
 		await ctx.access.check(socket, m.gigId, m.role);
+		still(m);
 		return m;
 	};
 	const hostOnly = async (): Promise<Membership> => {
@@ -73,85 +97,111 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 		if (m.role === 'guest') return allowed();
 		return hostOnly();
 	};
-	const room = async (): Promise<GigRoom> => ctx.sfu.room((await allowed()).gigId);
 
 	return {
-		async join({ gigId, role, sessionKey }): Promise<JoinResult> {
-			const current = socket.data.membership as Membership | undefined;
-			if (current && current.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in gig "${current.gigId}"`);
-			const { user } = await ctx.access.check(socket, gigId, role);
-			if (role === 'host') {
-				const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
-				if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted: from another tab, another device or OBS');
-				if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
-			}
-			// Joining again (after a media server restart) starts this peer's media afresh.
-			await ctx.sfu.leave(gigId, peerId);
-			socket.data.membership = { gigId, role } satisfies Membership;
-			await socket.join(gigChannel(gigId));
-			const gigRoom = await ctx.sfu.room(gigId);
-			gigRoom.addPeer(peerId, role === 'viewer' ? null : { id: user.id, name: publicName(user), role });
-			ctx.log.info({ gigId, peerId, role }, 'joined gig');
-			return { rtpCapabilities: gigRoom.rtpCapabilities, show: await showSnapshot(ctx, gigId) };
-		},
+		join: (request) => joins.run(() => joinGig(socket, ctx, show, request)),
 
 		async 'transport:create'({ direction }) {
 			const m = direction === 'send' ? await publisher() : await allowed();
-			return (await ctx.sfu.room(m.gigId)).createTransport(peerId, direction);
+			return keep(m, await m.room.createTransport(peerId, direction), (t) => t.id);
 		},
 
 		async 'transport:connect'({ transportId, dtlsParameters }) {
-			await (await room()).connectTransport(peerId, transportId, dtlsParameters as DtlsParameters);
+			const m = await allowed();
+			await m.room.connectTransport(peerId, transportId, dtlsParameters as DtlsParameters);
 		},
 
 		async produce({ transportId, kind, source, rtpParameters }) {
-			const { gigId, role } = await publisher();
-			if (role === 'guest' && !GUEST_SOURCES.has(source)) throw new SignalingError('BAD_REQUEST', 'guests on stage send their camera and microphone only');
-			const producer = await (await ctx.sfu.room(gigId)).produce(peerId, transportId, kind, rtpParameters as RtpParameters, source);
-			await show.changed(gigId);
+			const m = await publisher();
+			if (m.role === 'guest' && !GUEST_SOURCES.has(source)) throw new SignalingError('BAD_REQUEST', 'guests on stage send their camera and microphone only');
+			const producer = keep(m, await m.room.produce(peerId, transportId, kind, rtpParameters as RtpParameters, source), (p) => p.id);
+			await show.changed(m.gigId);
 			return { producerId: producer.id };
 		},
 
 		async 'producer:close'({ producerId }) {
-			const { gigId } = await publisher();
-			(await ctx.sfu.room(gigId)).closeProducer(peerId, producerId);
-			await show.changed(gigId);
+			const m = await publisher();
+			m.room.closeProducer(peerId, producerId);
+			await show.changed(m.gigId);
 		},
 
 		async 'show:start'() {
-			const { gigId } = await hostOnly();
-			const tracks = (await ctx.sfu.room(gigId)).producers().filter((p) => p.peerId === peerId);
+			const m = await hostOnly();
+			const tracks = m.room.producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
-			await show.start(gigId);
-			return ctx.shows.state(gigId);
+			await show.start(m.gigId);
+			return ctx.shows.state(m.gigId);
 		},
 
 		async 'show:end'() {
-			const { gigId } = await hostOnly();
-			await ctx.sfu.leave(gigId, peerId);
-			await show.end(gigId);
+			const m = await hostOnly();
+			m.room.closeMedia(peerId);
+			await show.end(m.gigId);
 		},
 
 		async consume({ transportId, producerId, rtpCapabilities }) {
-			const gigRoom = await room();
-			return gigRoom.consume(peerId, transportId, producerId, rtpCapabilities as RtpCapabilities);
+			const m = await allowed();
+			return keep(m, await m.room.consume(peerId, transportId, producerId, rtpCapabilities as RtpCapabilities), (c) => c.id);
 		},
 
 		async 'consumer:resume'({ consumerId }) {
-			await (await room()).resumeConsumer(peerId, consumerId);
+			const m = await allowed();
+			await m.room.resumeConsumer(peerId, consumerId);
 		},
 
 		async 'consumer:layers'({ consumerId, spatialLayer, temporalLayer }) {
-			await (await room()).setPreferredLayers(peerId, consumerId, spatialLayer, temporalLayer);
+			const m = await allowed();
+			await m.room.setPreferredLayers(peerId, consumerId, spatialLayer, temporalLayer);
 		}
 	};
+}
+
+type JoinRequest = { gigId: string; role: MediaRole; sessionKey?: string | undefined };
+
+/**
+ * Joins the connection to a gig's media (one join at a time per connection). Everything is
+ * awaited first; the host seat, the peer and the membership are then taken in one synchronous
+ * step, so a connection that dropped meanwhile takes none of them.
+ */
+async function joinGig(socket: Socket, ctx: MediaContext, show: ShowControl, { gigId, role, sessionKey }: JoinRequest): Promise<JoinResult> {
+	const peerId = socket.id;
+	const previous = socket.data.membership as Membership | undefined;
+	if (previous && previous.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in gig "${previous.gigId}"`);
+	const { user } = await ctx.access.check(socket, gigId, role);
+	let room = await ctx.sfu.room(gigId);
+	if (room.closed) room = await ctx.sfu.room(gigId); // released as its last peer left meanwhile
+	if (socket.disconnected) throw new SignalingError('NOT_JOINED', 'the connection closed while joining');
+	if (socket.data.membership !== previous) throw new SignalingError('NOT_JOINED', 'this connection was replaced while joining');
+	if (room.closed) throw new SignalingError('MEDIA_UNAVAILABLE', 'the gig’s media is restarting: join again');
+
+	if (role === 'host') {
+		const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
+		if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted: from another tab, another device or OBS');
+		if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
+	} else if (previous?.role === 'host') {
+		void show.hostLeft(gigId, peerId); // the host rejoined as someone else: the seat is free
+	}
+	// Joining again (after a media server restart, or to retry) starts this peer's media afresh.
+	if (previous && previous.room !== room) previous.room.closePeer(peerId);
+	try {
+		room.addPeer(peerId, role === 'viewer' ? null : { id: user.id, name: publicName(user), role });
+	} catch (error) {
+		if (role === 'host') void show.hostLeft(gigId, peerId);
+		throw error;
+	}
+	socket.data.membership = { gigId, role, room } satisfies Membership;
+	void socket.join(gigChannel(gigId));
+	ctx.log.info({ gigId, peerId, role }, 'joined gig');
+	return { rtpCapabilities: room.rtpCapabilities, show: await showSnapshot(ctx, gigId) };
 }
 
 /** The same host reconnected on a new socket: retire the old one so it cannot fight the new one. */
 function replaceHost(ctx: MediaContext, gigId: string, oldPeerId: string): void {
 	const old = ctx.namespace.sockets.get(oldPeerId);
+	const membership = old?.data.membership as Membership | undefined;
 	ctx.log.info({ gigId, oldPeerId }, 'host replaced by a newer connection');
-	void ctx.sfu.leave(gigId, oldPeerId);
+	if (membership) membership.room.closePeer(oldPeerId);
+	else void ctx.sfu.leave(gigId, oldPeerId);
 	if (old) {
 		old.data.membership = undefined;
 		old.emit('host:replaced');

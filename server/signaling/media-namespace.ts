@@ -8,6 +8,7 @@ import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
 import { gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
 import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
+import { Turns } from './turns.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -31,11 +32,15 @@ export function mediaSignaling(io: Server, log: Logger) {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
 		const show = showControl(ctx);
 		namespace.on('connection', (socket) => {
-			serveRequests(socket, mediaHandlers(socket, ctx, show), log);
+			const joins = new Turns();
+			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log);
 			socket.on('disconnect', (reason) => {
-				const membership = socket.data.membership as Membership | undefined;
-				if (!membership) return;
-				void leaveGig(ctx, show, membership, socket.id, reason);
+				// A join still under way settles first (it refuses a closed connection), so the
+				// cleanup sees the connection's final membership.
+				void joins.idle.then(() => {
+					const membership = socket.data.membership as Membership | undefined;
+					if (membership) return leaveGig(ctx, show, membership, socket.id, reason);
+				});
 			});
 		});
 		return show;
@@ -44,9 +49,9 @@ export function mediaSignaling(io: Server, log: Logger) {
 	return { listener, attach };
 }
 
-async function leaveGig(ctx: MediaContext, show: ShowControl, { gigId, role }: Membership, peerId: string, reason: string): Promise<void> {
+async function leaveGig(ctx: MediaContext, show: ShowControl, { gigId, role, room }: Membership, peerId: string, reason: string): Promise<void> {
 	try {
-		await ctx.sfu.leave(gigId, peerId);
+		room.closePeer(peerId);
 		if (role === 'host' && ctx.shows.isHost(gigId, peerId)) {
 			ctx.log.warn({ gigId, peerId, reason }, 'host disconnected');
 			await show.hostLeft(gigId, peerId);

@@ -18,10 +18,11 @@ export type ServerProcess = {
 /**
  * Runs the production entry (`server/main.ts`, serving the built app) as its own process on a
  * free loopback port, the way `npm start` does, and resolves once it logs that it is up.
+ * `nodeArgs` go to node before the entry (e.g. `--import` of a test probe).
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
-	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+	const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts'], {
 		cwd: root,
 		env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']

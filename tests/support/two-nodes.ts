@@ -43,11 +43,11 @@ export async function startSharedRedis(): Promise<SharedRedis> {
 	return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child, 'SIGTERM') };
 }
 
-/** One Gigstage node on a free port, using the Redis at `redisUrl`. */
-export async function startNode(name: string, redisUrl: string, env: Record<string, string> = {}): Promise<GigstageNode> {
+/** One Gigstage node on a free port, using the Redis at `redisUrl`; `nodeArgs` go to node (e.g. `--import` of a test probe). */
+export async function startNode(name: string, redisUrl: string, env: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<GigstageNode> {
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), `gigstage-${name}-`));
 	const entry = `import(${JSON.stringify(pathToFileURL(fileURLToPath(import.meta.url)).href)}).then((m) => m.serveNode())`;
-	const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry], {
+	const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), '--input-type=module', '-e', entry], {
 		cwd: root,
 		env: {
 			...process.env,
