@@ -1,10 +1,11 @@
 import { formatPrice } from '../gigs/gig-input.js';
 
-/** "Saturday 1 June 2030, 20:00 CEST": a start as mail shows it, in the reader's zone. */
+/** "Saturday, 1 June 2030 at 15:30 GMT-4 (New York time)": a start as mail shows it, in the reader's zone. */
 export function formatStart(ms: number, timeZone: string): string {
 	const options: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' };
 	try {
-		return new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(ms);
+		const place = timeZone === 'UTC' ? '' : ` (${timeZone.split('/').pop()!.replace(/_/g, ' ')} time)`;
+		return new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(ms) + place;
 	} catch {
 		return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(ms);
 	}
