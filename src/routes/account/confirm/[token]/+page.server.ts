@@ -1,18 +1,12 @@
 import type { Actions, PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
-import { DomainError } from '$lib/server/errors';
 import { formFailure } from '$lib/server/forms';
-import { tokenPage } from '../../token-page';
+import { linkPreview, tokenPage } from '../../token-page';
 
 /** A confirmation link: shows what it confirms and asks for one press (mail scanners follow links, people press buttons). */
 export const load: PageServerLoad = async ({ params, setHeaders }) => {
 	tokenPage(setHeaders);
-	try {
-		return { email: (await services().account.confirmation.preview(params.token)).email, problem: null };
-	} catch (error) {
-		if (!(error instanceof DomainError)) throw error;
-		return { email: null, problem: { code: error.code, message: error.message } };
-	}
+	return linkPreview(() => services().account.confirmation.preview(params.token));
 };
 
 export const actions: Actions = {

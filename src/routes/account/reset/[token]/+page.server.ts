@@ -1,21 +1,14 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
-import { DomainError } from '$lib/server/errors';
 import { formFailure } from '$lib/server/forms';
 import { setSessionCookie } from '$lib/server/session-cookie';
-import { tokenPage } from '../../token-page';
+import { linkPreview, tokenPage } from '../../token-page';
 
 /** A reset link: the form for a new password, shown only while the link is good. */
 export const load: PageServerLoad = async ({ params, setHeaders }) => {
 	tokenPage(setHeaders);
-	try {
-		await services().account.reset.check(params.token);
-		return { problem: null };
-	} catch (error) {
-		if (!(error instanceof DomainError)) throw error;
-		return { problem: { code: error.code, message: error.message } };
-	}
+	return linkPreview(async () => (await services().account.reset.check(params.token), {}));
 };
 
 export const actions: Actions = {
