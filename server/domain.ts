@@ -37,7 +37,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Service
 	const accounts = new Accounts(redis, adminEmails);
 	const chat = createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS });
 	const { mail, notifications } = createMail(config, redis, log, { accounts, gigs, tickets });
-	const sockets = new SessionSockets();
+	const sockets = new SessionSockets(log);
 	const accountMail = { mailer: mail, links: mail.links };
 	return {
 		accounts,
