@@ -11,6 +11,7 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
@@ -18,11 +19,14 @@ import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/inge
 import type { Services } from '../src/lib/server/services.js';
 import { sessionDisconnector } from './signaling/session-sockets.js';
 import { oneClickUnsubscribe } from './one-click-unsubscribe.js';
+import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
 	http: http.Server;
 	io: SocketServer;
 	sfu: Sfu;
+	/** Where media listens and the address browsers are told to send it to. */
+	mediaAddress: MediaAddress;
 	/** OBS/RTMP ingest (its port is null when it is off). */
 	ingest: Ingest;
 	/** The domain modules this node runs (tests drive its timed work with their own clock). */
@@ -68,11 +72,13 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	io.adapter(createAdapter(pub, sub));
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, domain, log);
+	const mediaAddress = resolveMediaAddress(config);
+	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
 		{
 			workers: config.MEDIASOUP_WORKERS,
-			listenIp: config.RTC_LISTEN_IP,
-			announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+			listenIp: mediaAddress.listenIp,
+			announcedAddress: mediaAddress.announcedAddress,
 			basePort: config.RTC_PORT
 		},
 		signaling.listener,
@@ -84,7 +90,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
 	const seats = new Shows();
-	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain));
+	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
@@ -100,6 +106,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		http: server,
 		io,
 		sfu,
+		mediaAddress,
 		ingest,
 		domain,
 		listen: () =>

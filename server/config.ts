@@ -5,6 +5,9 @@ import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ingestTranscodeModes = ['auto', 'always', 'never'] as const;
 
+// scheme:host[:port][?transport=udp|tcp], host an IPv4 address, a name or a bracketed IPv6 address.
+const ICE_URL = /^(stun|turns?):(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/;
+
 const port = (name: string) =>
 	z.coerce
 		.number({ error: `${name} must be a number` })
@@ -16,11 +19,27 @@ const port = (name: string) =>
 export const configSchema = z.object({
 	PORT: port('PORT').default(3000),
 	HOST: z.string().min(1).default('0.0.0.0'),
-	RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()], { error: 'RTC_LISTEN_IP must be an IPv4 or IPv6 address' }).default('127.0.0.1'),
+	/** Every interface by default; `127.0.0.1` keeps media on this machine (Chromium only: Firefox offers no loopback candidate). */
+	RTC_LISTEN_IP: z.union([z.ipv4(), z.ipv6()], { error: 'RTC_LISTEN_IP must be an IPv4 or IPv6 address' }).default('0.0.0.0'),
+	/** Unset: the machine's first network address, detected at start-up (server/media-address.ts). */
 	RTC_ANNOUNCED_ADDRESS: z
 		.string()
 		.regex(/^[a-zA-Z0-9.:-]+$/, 'RTC_ANNOUNCED_ADDRESS must be an IP address or a hostname')
 		.optional(),
+	/**
+	 * STUN/TURN servers browsers are handed with each media transport, comma-separated:
+	 * `stun:host:3478`, `turn:host:3478?transport=udp`, `turns:host:443?transport=tcp`.
+	 */
+	ICE_SERVERS: z
+		.string()
+		.transform((list, ctx) => {
+			const urls = list.split(',').map((u) => u.trim()).filter(Boolean);
+			for (const url of urls) if (!ICE_URL.test(url)) ctx.addIssue({ code: 'custom', message: `"${url}" is not a stun:, turn: or turns: URL like turn:turn.example.org:3478?transport=udp` });
+			return urls;
+		})
+		.optional(),
+	/** coturn's `static-auth-secret` (use-auth-secret): signs the short-lived TURN credentials browsers get. */
+	TURN_SECRET: z.string().min(16, 'TURN_SECRET must be at least 16 characters').optional(),
 	/** First media port; worker N listens on RTC_PORT + N (UDP and TCP). 0 lets each worker pick a free port. */
 	RTC_PORT: port('RTC_PORT').default(40000),
 	MEDIASOUP_WORKERS: z.coerce
@@ -102,11 +121,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 	if (config.RTC_PORT !== 0 && config.RTC_PORT + config.MEDIASOUP_WORKERS - 1 > 65535) {
 		throw new ConfigError([`RTC_PORT: ${config.RTC_PORT} + ${config.MEDIASOUP_WORKERS} workers runs past port 65535`]);
 	}
-	if (isWildcard(config.RTC_LISTEN_IP) && !config.RTC_ANNOUNCED_ADDRESS) {
-		throw new ConfigError([
-			`RTC_ANNOUNCED_ADDRESS: required when RTC_LISTEN_IP is ${config.RTC_LISTEN_IP}; set it to the IP or hostname browsers can reach`
-		]);
-	}
+	const turn = (config.ICE_SERVERS ?? []).some((url) => url.startsWith('turn'));
+	if (turn && !config.TURN_SECRET) throw new ConfigError(['TURN_SECRET: required with turn: or turns: URLs in ICE_SERVERS (the static-auth-secret of the TURN server)']);
+	if (config.TURN_SECRET && !turn) throw new ConfigError(['TURN_SECRET: set, but ICE_SERVERS lists no turn: or turns: URL to use it with']);
 	if (Boolean(config.STRIPE_SECRET_KEY) !== Boolean(config.STRIPE_WEBHOOK_SECRET)) {
 		throw new ConfigError(['STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to sell tickets through Stripe, or neither']);
 	}
@@ -123,8 +140,4 @@ export function mailFrom(config: Config): string {
 /** Whether the simulated card checkout is offered. */
 export function devPaymentsEnabled(config: Config): boolean {
 	return config.DEV_PAYMENTS ? config.DEV_PAYMENTS === 'true' : config.NODE_ENV !== 'production';
-}
-
-function isWildcard(ip: string): boolean {
-	return ip === '0.0.0.0' || ip === '::';
 }

@@ -17,10 +17,7 @@ export async function start(loadWeb: (config: Config, log: Logger) => Promise<Re
 	try {
 		const server = await createServer(config, log, await loadWeb(config, log));
 		const port = await server.listen();
-		log.info({ url: `http://localhost:${port}`, rtc: config.RTC_ANNOUNCED_ADDRESS ?? config.RTC_LISTEN_IP }, 'Gigstage is up');
-		if (config.RTC_LISTEN_IP === '127.0.0.1' && !config.RTC_ANNOUNCED_ADDRESS) {
-			log.info('media is reachable from this machine only; set RTC_LISTEN_IP=0.0.0.0 and RTC_ANNOUNCED_ADDRESS to serve other devices');
-		}
+		log.info({ url: `http://localhost:${port}`, rtc: server.mediaAddress.announcedAddress }, 'Gigstage is up');
 		stopOnSignals(server.close, log);
 	} catch (error) {
 		log.fatal({ err: error }, error instanceof Error ? error.message : 'start-up failed');

@@ -14,6 +14,7 @@ import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signalin
 import { SignalingError, type Handlers } from './request.js';
 import type { ShowControl } from './show-lifecycle.js';
 import type { Turns } from './turns.js';
+import type { IceServers } from './ice-servers.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -22,6 +23,7 @@ export type MediaContext = {
 	webhooks: Pick<Webhooks, 'gigLive' | 'gigEnded'>;
 	stage: Stage;
 	access: MediaAccess;
+	iceServers: IceServers;
 	namespace: Namespace;
 	log: Logger;
 };
@@ -103,7 +105,9 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 
 		async 'transport:create'({ direction }) {
 			const m = direction === 'send' ? await publisher() : await allowed();
-			return keep(m, await m.room.createTransport(peerId, direction), (t) => t.id);
+			const transport = keep(m, await m.room.createTransport(peerId, direction), (t) => t.id);
+			// Past the media gate: only now does the browser learn the TURN credentials.
+			return { ...transport, iceServers: ctx.iceServers.for(peerId) };
 		},
 
 		async 'transport:connect'({ transportId, dtlsParameters }) {

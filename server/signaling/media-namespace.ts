@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Sfu, SfuListener } from '../../sfu/sfu.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { MediaAccess } from './media-access.js';
+import type { IceServers } from './ice-servers.js';
 import type { Services } from '../../src/lib/server/services.js';
 import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
 import { gigChannel, mediaHandlers, type MediaContext, type Membership } from './media-handlers.js';
@@ -28,8 +29,8 @@ export function mediaSignaling(io: Server, log: Logger) {
 	};
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
-	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess): ShowControl {
-		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, namespace, log };
+	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess, iceServers: IceServers): ShowControl {
+		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, iceServers, namespace, log };
 		const show = showControl(ctx);
 		namespace.on('connection', (socket) => {
 			const joins = new Turns();

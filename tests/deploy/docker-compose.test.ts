@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../../server/config.js';
+import { DOCUMENTED_CONFIG } from '../support/coturn.js';
 
-type Service = { environment?: Record<string, string>; ports?: string[]; command?: string[]; volumes?: string[] };
+type Service = { environment?: Record<string, string>; ports?: string[]; command?: string[]; volumes?: string[]; profiles?: string[]; network_mode?: string };
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
 	services: Record<string, Service>;
 	volumes: Record<string, unknown>;
@@ -47,6 +50,32 @@ describe('docker-compose.yml', () => {
 			expect(has(config.RTC_PORT + worker, 'udp'), `worker ${worker} UDP`).toBe(true);
 			expect(has(config.RTC_PORT + worker, 'tcp'), `worker ${worker} TCP`).toBe(true);
 		}
+	});
+
+	it('runs coturn only when asked (profile turn), with the documented configuration and Gigstage’s TURN secret', () => {
+		const coturn = compose.services.coturn!;
+		expect(coturn.profiles).toEqual(['turn']);
+		expect(coturn.network_mode, 'relays need a port range: host networking').toBe('host');
+		const mounted = coturn.volumes?.find((v) => v.endsWith(':/etc/coturn/turnserver.conf:ro'))?.split(':')[0];
+		expect(mounted && path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..', mounted)).toBe(DOCUMENTED_CONFIG);
+		const args = coturn.command!.join(' ');
+		expect(args).toContain('-c /etc/coturn/turnserver.conf');
+		expect(args).toMatch(/--static-auth-secret=\$\{TURN_SECRET:\?/);
+		expect(env.TURN_SECRET).toBe('${TURN_SECRET:-}');
+
+		const values = Object.fromEntries(
+			Object.entries(env).map(([k, v]) => [k, interpolate(String(v), { PUBLIC_IP: '203.0.113.7', ICE_SERVERS: 'turns:turn.example.org:443?transport=tcp', TURN_SECRET: 'a-long-shared-secret' })])
+		);
+		expect(loadConfig(values).ICE_SERVERS).toEqual(['turns:turn.example.org:443?transport=tcp']);
+	});
+
+	it('documents a coturn configuration with TURN REST credentials, TLS on 443 and no relaying into private networks', () => {
+		const conf = readFileSync(DOCUMENTED_CONFIG, 'utf8');
+		const settings = conf.split('\n').filter((l) => l && !l.startsWith('#'));
+		for (const line of ['use-auth-secret', 'listening-port=3478', 'tls-listening-port=443', 'no-multicast-peers', 'denied-peer-ip=10.0.0.0-10.255.255.255', 'denied-peer-ip=127.0.0.0-127.255.255.255', 'denied-peer-ip=192.168.0.0-192.168.255.255']) {
+			expect(settings, line).toContain(line);
+		}
+		expect(settings.some((l) => l.startsWith('lt-cred-mech') || l.startsWith('user=')), 'no static users: credentials are short-lived').toBe(false);
 	});
 
 	it('keeps Redis append-only on a named volume', () => {

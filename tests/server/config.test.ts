@@ -7,7 +7,7 @@ describe('configuration', () => {
 		expect(loadConfig({})).toEqual({
 			PORT: 3000,
 			HOST: '0.0.0.0',
-			RTC_LISTEN_IP: '127.0.0.1',
+			RTC_LISTEN_IP: '0.0.0.0',
 			RTC_PORT: 40000,
 			MEDIASOUP_WORKERS: os.availableParallelism(),
 			LOG_LEVEL: 'info',
@@ -35,9 +35,25 @@ describe('configuration', () => {
 		}
 	});
 
-	it('requires an announced address when media listens on every interface', () => {
-		expect(() => loadConfig({ RTC_LISTEN_IP: '0.0.0.0' })).toThrow(/RTC_ANNOUNCED_ADDRESS: required/);
-		expect(loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+	it('listens for media on every interface and leaves the announced address to detection unless it is set', () => {
+		expect(loadConfig({}).RTC_ANNOUNCED_ADDRESS).toBeUndefined();
+		expect(loadConfig({ RTC_ANNOUNCED_ADDRESS: 'gigs.example.org' }).RTC_ANNOUNCED_ADDRESS).toBe('gigs.example.org');
+		expect(loadConfig({ RTC_LISTEN_IP: '127.0.0.1' }).RTC_LISTEN_IP).toBe('127.0.0.1');
+	});
+
+	it('reads ICE servers as a list of stun:, turn: and turns: URLs, and refuses anything else', () => {
+		const config = loadConfig({ ICE_SERVERS: 'stun:stun.example.org:3478, turn:turn.example.org:3478?transport=udp,turns:turn.example.org:443?transport=tcp', TURN_SECRET: 'a-long-shared-secret' });
+		expect(config.ICE_SERVERS).toEqual(['stun:stun.example.org:3478', 'turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:443?transport=tcp']);
+		expect(loadConfig({ ICE_SERVERS: 'turn:[2001:db8::1]:3478', TURN_SECRET: 'a-long-shared-secret' }).ICE_SERVERS).toEqual(['turn:[2001:db8::1]:3478']);
+		expect(() => loadConfig({ ICE_SERVERS: 'https://turn.example.org' })).toThrow(/ICE_SERVERS: "https:\/\/turn.example.org" is not a stun:, turn: or turns: URL/);
+		expect(() => loadConfig({ ICE_SERVERS: 'turn:user:password@turn.example.org' })).toThrow(/ICE_SERVERS/);
+	});
+
+	it('wants TURN_SECRET with TURN URLs, and TURN URLs with TURN_SECRET', () => {
+		expect(() => loadConfig({ ICE_SERVERS: 'turn:turn.example.org' })).toThrow(/TURN_SECRET: required with turn/);
+		expect(() => loadConfig({ ICE_SERVERS: 'stun:stun.example.org', TURN_SECRET: 'a-long-shared-secret' })).toThrow(/TURN_SECRET: set, but ICE_SERVERS lists no turn/);
+		expect(() => loadConfig({ ICE_SERVERS: 'turn:turn.example.org', TURN_SECRET: 'short' })).toThrow(/TURN_SECRET must be at least 16 characters/);
+		expect(loadConfig({ ICE_SERVERS: 'stun:stun.example.org' }).ICE_SERVERS).toEqual(['stun:stun.example.org']);
 	});
 
 	it('normalises the platform wallet and refuses one that is not a wallet address', () => {

@@ -1,4 +1,8 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import type { Netns } from './netns.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -8,16 +12,22 @@ export type ChromiumOptions = {
 	/** The autoplay policy (default: sound may start without a click). */
 	autoplay?: 'free' | 'needs-gesture';
 	args?: string[];
+	/**
+	 * Run inside this network namespace, as a plain Chromium: no loopback flag, so it reaches the
+	 * server the way a person's browser does, through the media address the server announces.
+	 */
+	netns?: Netns;
 };
 
 /**
  * Debian's Chromium with a fake camera (a moving test pattern), microphone (a beep) and screen.
- * Without --allow-loopback-in-peer-connection Chromium gathers no ICE candidate on 127.0.0.1 and
- * nothing connects.
+ * Test servers on the machine's own network keep media on 127.0.0.1, where Chromium gathers no ICE
+ * candidate without --allow-loopback-in-peer-connection; in a namespace it runs without it.
  */
-export function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [] }: ChromiumOptions = {}): Promise<Browser> {
+export async function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [], netns }: ChromiumOptions = {}): Promise<Browser> {
+	const wrapper = netns ? inNamespace(netns, CHROMIUM_PATH) : undefined;
 	return chromium.launch({
-		executablePath: CHROMIUM_PATH,
+		executablePath: wrapper ?? CHROMIUM_PATH,
 		headless: true,
 		args: [
 			'--no-sandbox',
@@ -28,10 +38,18 @@ export function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args
 			'--disable-component-update',
 			'--disable-sync',
 			'--use-fake-device-for-media-stream',
-			'--allow-loopback-in-peer-connection',
+			...(netns ? [] : ['--allow-loopback-in-peer-connection']),
 			...(mediaPrompts === 'allow' ? ['--use-fake-ui-for-media-stream', '--auto-select-desktop-capture-source=Entire screen'] : ['--deny-permission-prompts']),
 			`--autoplay-policy=${autoplay === 'free' ? 'no-user-gesture-required' : 'document-user-activation-required'}`,
 			...args
 		]
-	});
+	}).finally(() => wrapper && rmSync(path.dirname(wrapper), { recursive: true, force: true }));
+}
+
+/** An executable that starts `binary` inside the namespace, with the arguments (and pipes) it is given. */
+function inNamespace(netns: Netns, binary: string): string {
+	const script = path.join(mkdtempSync(path.join(os.tmpdir(), 'gigstage-netns-')), 'chromium');
+	writeFileSync(script, `#!/bin/sh\nexec ${netns.command([binary]).join(' ')} "$@"\n`);
+	chmodSync(script, 0o755);
+	return script;
 }

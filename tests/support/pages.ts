@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { TRACK_PEER_CONNECTIONS } from './frames.js';
+import { COUNT_PAINTED_FRAMES, TRACK_PEER_CONNECTIONS } from './frames.js';
 import type { Person } from './fixtures.js';
 
 export const DESKTOP = { width: 1280, height: 800 };
@@ -12,6 +12,7 @@ export async function openPage(browser: Browser, url: string, options: { viewpor
 	if (options.person) await context.addCookies([{ name: 'gs_session', value: options.person.token, url: new URL(url).origin }]);
 	const page = await context.newPage();
 	await page.addInitScript(TRACK_PEER_CONNECTIONS);
+	await page.addInitScript(COUNT_PAINTED_FRAMES);
 	await page.goto(url);
 	return page;
 }

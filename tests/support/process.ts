@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Netns } from './netns.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,16 +16,25 @@ export type ServerProcess = {
 	stop(): Promise<void>;
 };
 
+// On the machine's own network a test server keeps HTTP and media on loopback and takes free ports.
+const LOOPBACK = { PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0' };
+// What decides where media goes: in a namespace of its own the server runs on its defaults.
+const ADDRESS_SETTINGS = ['PORT', 'HOST', 'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRESS', 'RTC_PORT', 'RTMP_PORT', 'RTMP_HOST'];
+
 /**
- * Runs the production entry (`server/main.ts`, serving the built app) as its own process on a
- * free loopback port, the way `npm start` does, and resolves once it logs that it is up.
+ * Runs the production entry (`server/main.ts`, serving the built app) as its own process, the way
+ * `npm start` does, and resolves once it logs that it is up: on a free loopback port, or inside
+ * `netns` with the default HTTP port and media address (its first network address, detected).
  * `nodeArgs` go to node before the entry (e.g. `--import` of a test probe).
  */
-export async function startServerProcess(env: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, options: { netns?: Netns; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
-	const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts'], {
+	const inherited = options.netns ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !ADDRESS_SETTINGS.includes(name))) : process.env;
+	const argv = [process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts'];
+	const [command, ...args] = options.netns ? options.netns.command(argv) : argv;
+	const child = spawn(command!, args, {
 		cwd: root,
-		env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
+		env: { ...inherited, DATA_DIR: dataDir, ...(options.netns ? {} : LOOPBACK), MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	const logs: string[] = [];

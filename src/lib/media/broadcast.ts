@@ -1,9 +1,10 @@
 import { Device } from 'mediasoup-client';
-import type { Producer, Transport } from 'mediasoup-client/types';
+import type { Producer, Transport, TransportOptions } from 'mediasoup-client/types';
 import type { MediaSource } from '../signaling/messages.js';
 import { SignalingClient, SignalingFailure } from './signaling-client.js';
 import { BitrateMeter, totalBytes } from './bitrate.js';
 import { SIMULCAST_ENCODINGS } from './layers.js';
+import { IceRoute } from './ice-route.js';
 
 export type BroadcastStatus =
 	| { phase: 'connecting' }
@@ -33,6 +34,8 @@ export class Broadcast {
 	private readonly sessionKey = crypto.randomUUID();
 	private readonly tracks: BroadcastTracks;
 	private transport: Transport | null = null;
+	private readonly route = new IceRoute();
+	private stopWatching: (() => void) | null = null;
 	private readonly producers = new Map<MediaSource, Producer>();
 	private statsTimer: ReturnType<typeof setInterval> | undefined;
 	private ended = false;
@@ -98,9 +101,9 @@ export class Broadcast {
 			const joined = await this.signaling.request('join', { gigId: this.gigId, role: this.role, sessionKey: this.role === 'host' ? this.sessionKey : undefined });
 			const device = await Device.factory();
 			await device.load({ routerRtpCapabilities: joined.rtpCapabilities as never });
-			const info = await this.signaling.request('transport:create', { direction: 'send' });
+			const { iceServers, ...info } = await this.signaling.request('transport:create', { direction: 'send' });
 			if (run !== this.setupRun) return;
-			const transport = device.createSendTransport(info as never);
+			const transport = device.createSendTransport({ ...(info as object as TransportOptions), ...this.route.options(iceServers) });
 			this.transport = transport;
 			transport.on('connect', ({ dtlsParameters }, done, fail) => {
 				this.signaling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => done(), fail);
@@ -110,7 +113,16 @@ export class Broadcast {
 					.request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as MediaSource })
 					.then(({ producerId }) => done({ id: producerId }), fail);
 			});
-			const connected = waitConnected(transport);
+			// Direct first, then through the relay: a transport that fails (or is too slow to connect
+			// directly) makes the next set-up go the other way.
+			const connected = new Promise<void>((resolve, reject) => {
+				transport.on('connectionstatechange', (state) => {
+					if (state === 'connected') resolve();
+					else if (state === 'closed') reject(new Error('media connection closed'));
+				});
+				this.stopWatching = this.route.watch(transport, iceServers, (reason) => reject(new Error(reason)));
+			});
+			connected.catch(() => {}); // awaited below, after publishing
 			for (const [source, track] of Object.entries(this.tracks) as [MediaSource, MediaStreamTrack][]) {
 				await this.produce(transport, source, track);
 			}
@@ -163,6 +175,8 @@ export class Broadcast {
 	}
 
 	private closeMedia(): void {
+		this.stopWatching?.();
+		this.stopWatching = null;
 		clearInterval(this.statsTimer);
 		this.transport?.close();
 		this.transport = null;
@@ -174,13 +188,4 @@ export class Broadcast {
 		this.closeMedia();
 		this.signaling.close();
 	}
-}
-
-function waitConnected(transport: Transport): Promise<void> {
-	return new Promise((resolve, reject) => {
-		transport.on('connectionstatechange', (state: string) => {
-			if (state === 'connected') resolve();
-			else if (state === 'failed' || state === 'closed') reject(new Error(`media connection ${state}`));
-		});
-	});
 }

@@ -1,8 +1,10 @@
 import { Device } from 'mediasoup-client';
-import type { Consumer, Transport } from 'mediasoup-client/types';
+import type { Consumer, Transport, TransportOptions } from 'mediasoup-client/types';
 import type { Participant, PublishedTrack, ShowSnapshot } from '../signaling/messages.js';
 import { SignalingClient, SignalingFailure } from './signaling-client.js';
 import { spatialLayerFor } from './layers.js';
+import { IceRoute } from './ice-route.js';
+import { connectionPath, type ConnectionPath } from './connection-path.js';
 
 export type PlayerConnection = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
@@ -11,7 +13,12 @@ export type ShowPlayerEvents = {
 	connection(state: PlayerConnection, detail?: string): void;
 	/** The media to render changed: one stream per video source, all audio in `audio`. */
 	media(media: ShowMedia): void;
+	/** Which way media comes in, once connected (null while there is no connection). */
+	path?(path: ConnectionPath | null): void;
 };
+
+// The selected ICE pair can still change just after connecting: look again this much later.
+const PATH_RECHECK_MS = 2000;
 
 export type ShowVideo = { source: PublishedTrack['source']; participant: Participant; track: MediaStreamTrack };
 export type ShowMedia = { videos: ShowVideo[]; audio: MediaStreamTrack[] };
@@ -27,6 +34,8 @@ export class ShowPlayer {
 	private readonly signaling = new SignalingClient();
 	private device: Device | null = null;
 	private transport: Transport | null = null;
+	private readonly route = new IceRoute();
+	private stopWatching: (() => void) | null = null;
 	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack }>();
 	private spatialLayer = 2;
 	/** The simulcast layer last asked for, per consumer. */
@@ -158,20 +167,31 @@ export class ShowPlayer {
 	}
 
 	private async createTransport(device: Device): Promise<Transport> {
-		const info = await this.signaling.request('transport:create', { direction: 'recv' });
-		const transport = device.createRecvTransport(info as never);
+		const { iceServers, ...info } = await this.signaling.request('transport:create', { direction: 'recv' });
+		const transport = device.createRecvTransport({ ...(info as object as TransportOptions), ...this.route.options(iceServers) });
 		transport.on('connect', ({ dtlsParameters }, done, fail) => {
 			this.signaling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => done(), fail);
 		});
 		transport.on('connectionstatechange', (state) => {
+			if (transport === this.transport && state === 'connected') void this.reportPath(transport);
+		});
+		// A failed transport, or a direct one that does not connect in time, is rebuilt the other way.
+		this.stopWatching = this.route.watch(transport, iceServers, (reason) => {
 			if (transport !== this.transport) return;
-			if (state === 'failed') {
-				this.events.connection('reconnecting', 'media connection failed');
-				void this.join();
-			}
+			this.events.connection('reconnecting', reason);
+			void this.join();
 		});
 		this.transport = transport;
 		return transport;
+	}
+
+	private async reportPath(transport: Transport): Promise<void> {
+		for (const wait of [0, PATH_RECHECK_MS]) {
+			if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+			if (transport !== this.transport || transport.closed) return;
+			const path = connectionPath(await transport.getStats().catch(() => new Map() as RTCStatsReport));
+			if (path && transport === this.transport) this.events.path?.(path);
+		}
 	}
 
 	/**
@@ -217,6 +237,9 @@ export class ShowPlayer {
 	}
 
 	private closeMedia(): void {
+		this.stopWatching?.();
+		this.stopWatching = null;
+		if (this.transport) this.events.path?.(null);
 		this.transport?.close();
 		this.transport = null;
 		this.device = null;

@@ -107,7 +107,10 @@ export type ShowSnapshot = {
 };
 
 export type JoinResult = { rtpCapabilities: unknown; show: ShowSnapshot };
-export type TransportResult = { id: string; iceParameters: unknown; iceCandidates: unknown; dtlsParameters: unknown };
+/** An RTCIceServer: STUN, or TURN with the short-lived credentials of this connection. */
+export type IceServer = { urls: string[]; username?: string; credential?: string };
+/** A new transport, and the ICE servers its browser end may use (TURN only with a place in the gig). */
+export type TransportResult = { id: string; iceParameters: unknown; iceCandidates: unknown; dtlsParameters: unknown; iceServers: IceServer[] };
 export type ConsumeResult = { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: unknown; type: string };
 
 /** Server-to-client events. */
