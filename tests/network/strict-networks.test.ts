@@ -45,6 +45,7 @@ let studioBrowser: Browser;
 let venueChromium: Browser;
 let venueFirefox: Firefox;
 
+// coturn, the server, two Chromiums and a Firefox start here: more than the default bound on a busy machine.
 beforeAll(async () => {
 	stage = Netns.create('stage');
 	venue = Netns.create('venue');
@@ -56,7 +57,7 @@ beforeAll(async () => {
 		launchChromium({ netns: venue, args: [`--unsafely-treat-insecure-origin-as-secure=${SITE}`, '--ignore-certificate-errors'] }),
 		Firefox.launch({ netns: venue, prefs: { 'dom.securecontext.allowlist': SERVER } })
 	]);
-});
+}, 120_000);
 afterAll(async () => {
 	await venueFirefox?.close();
 	await venueChromium?.close();
@@ -145,6 +146,26 @@ describe('a viewer behind a strict network', () => {
 	it('in Chromium watches through coturn over TLS on 443 when the network lets only web ports through, and the page says so', async () => {
 		venue.firewall(ONLY_WEB);
 		await watchesOver('Chromium', 'relay-tls');
+	}, 90_000);
+
+	it('lets a creator whose network lets only web ports through go live through coturn, watched from the stage', async () => {
+		venue.firewall(ONLY_WEB);
+		const { gig, creator, viewer: fan } = await site.make.show();
+		const studio = await openPage(venueChromium, `${SITE}/studio/${gig.id}`, { person: creator });
+		await goLive(studio);
+		const viewer = await openPage(studioBrowser, `http://127.0.0.1:3000/gigs/${gig.id}/watch`, { person: fan });
+		try {
+			await waitFor('the viewer decodes the creator’s frames', async () => (await receivedMedia(viewer)).framesDecoded > 30, 30_000);
+			const sentThrough = await studio.evaluate(async () => {
+				const pcs = (window as unknown as { __gigstagePeerConnections: RTCPeerConnection[] }).__gigstagePeerConnections;
+				const live = pcs.find((pc) => pc.connectionState === 'connected');
+				return live?.getConfiguration().iceTransportPolicy;
+			});
+			expect(sentThrough, 'the studio publishes through the relay').toBe('relay');
+		} finally {
+			await closePage(viewer);
+			await closePage(studio);
+		}
 	}, 90_000);
 
 	// Firefox refuses a self-signed certificate on TURN over TLS (acceptInsecureCerts does not reach
