@@ -11,13 +11,14 @@ import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
 import { MediaAccess } from './signaling/media-access.js';
+import { watchConnections } from './signaling/connections.js';
+import { siteOriginCheck } from './signaling/site-origin.js';
 import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 import type { Services } from '../src/lib/server/services.js';
-import { sessionDisconnector } from './signaling/session-sockets.js';
 import { oneClickUnsubscribe } from './one-click-unsubscribe.js';
 import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
@@ -52,7 +53,6 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
 	});
 	const domain = createDomain(config, redis, log);
-	provideServices(domain);
 
 	const app = express();
 	app.disable('x-powered-by');
@@ -63,15 +63,18 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	app.use(web);
 
 	const server = http.createServer(app);
-	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false });
+	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
+	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
 	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
 	// track of their replies, and fail them as unhandled rejections when the server closes.
 	const sub = redis.duplicate({ enableAutoPipelining: false });
 	io.adapter(createAdapter(pub, sub));
+	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
+	provideServices(services);
 	const signaling = mediaSignaling(io, log);
-	const live = liveSignaling(io, domain, log);
+	const live = liveSignaling(io, services, log);
 	const mediaAddress = resolveMediaAddress(config);
 	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
@@ -95,7 +98,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
 	// Ending a session (password reset, signing out elsewhere, deleting the account) closes its sockets on every node.
-	domain.account.sockets.attach(sessionDisconnector(io));
+	domain.account.sockets.attach(async (sessionIds) => services.connections.closeSessions(sessionIds));
 	domain.webhooks.start();
 	domain.mail.start();
 	domain.account.reset.start();
@@ -108,7 +111,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		sfu,
 		mediaAddress,
 		ingest,
-		domain,
+		domain: services,
 		listen: () =>
 			new Promise((resolve, reject) => {
 				server.once('error', reject);

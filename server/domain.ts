@@ -9,7 +9,7 @@ import { Purchases } from '../src/lib/server/tickets/purchases.js';
 import { createStripePayments } from '../src/lib/server/payments/stripe.js';
 import { createChat } from '../src/lib/server/chat/chat.js';
 import { Webhooks } from '../src/lib/server/webhooks/webhooks.js';
-import type { Services } from '../src/lib/server/services.js';
+import type { Domain } from '../src/lib/server/services.js';
 import { SiteLinks } from '../src/lib/server/site-links.js';
 import { Mailer } from '../src/lib/server/mail/mailer.js';
 import { SmtpTransport } from '../src/lib/server/mail/transports.js';
@@ -24,7 +24,7 @@ import { StillWanted } from '../src/lib/server/notifications/mail-checks.js';
 import { Notifications } from '../src/lib/server/notifications/notifications.js';
 
 /** Builds the domain modules on one Redis connection, from the configuration. */
-export function createDomain(config: Config, redis: Redis, log: Logger): Services {
+export function createDomain(config: Config, redis: Redis, log: Logger): Domain {
 	const gigs = new Gigs(redis);
 	const tickets = new Tickets(redis);
 	const webhooks = new Webhooks(redis, gigs, { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE === 'true', log });

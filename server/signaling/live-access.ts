@@ -15,8 +15,9 @@ export type ChatMember = { user: User; gig: Gig; role: ChatRole; canModerate: bo
 export class LiveAccess {
 	constructor(private readonly media: MediaAccess) {}
 
-	async member(socket: Socket, gigId: string): Promise<ChatMember> {
-		const { user, gig } = await this.media.admit(socket, gigId, 'viewer');
+	/** `identified` runs once the person is known, before their ticket or a ban is read. */
+	async member(socket: Socket, gigId: string, identified?: (user: User) => void): Promise<ChatMember> {
+		const { user, gig } = await this.media.admit(socket, gigId, 'viewer', identified);
 		return { user, gig, role: chatRole(gig, user), canModerate: moderates(gig, user) };
 	}
 }

@@ -60,10 +60,11 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 		'live:join': ({ gigId }) => joins.run(async (): Promise<LiveResults['live:join']> => {
 			const seat = socket.data.seat as ChatSeat | undefined;
 			if (seat && seat.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in the chat of gig "${seat.gigId}"`);
-			const { user, role, canModerate } = await ctx.access.member(socket, gigId);
+			// In the person's room before a ban is read: one made meanwhile shows in the read or reaches the room.
+			const { user, role, canModerate } = await ctx.access.member(socket, gigId, (u) => void socket.join(personRoom(gigId, u.id)));
 			if (socket.disconnected) throw new SignalingError('NOT_JOINED', 'the connection closed while joining');
 			// In the room before the history is read: a message sent meanwhile comes as an event (the page drops doubles).
-			void socket.join([gigRoom(gigId), personRoom(gigId, user.id)]);
+			void socket.join(gigRoom(gigId));
 			if (!seat) {
 				// The creator and admins run the show; viewers are everyone else.
 				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate };

@@ -10,6 +10,7 @@ import { ReactionBursts } from './live-reactions.js';
 import { StageAbsences } from './live-stage-absence.js';
 import { liveHandlers, type ChatSeat, type LiveContext } from './live-handlers.js';
 import { serveProtocol } from './request.js';
+import { FailureLog } from './failure-log.js';
 
 /**
  * Chat, reactions, viewer counts and gig status on `/live`. Anyone may connect (home and gig
@@ -23,8 +24,10 @@ export function liveSignaling(io: Server, domain: Services, log: Logger) {
 	// As long as a person stays counted after their node goes quiet, so both agree on who has gone.
 	const absences = new StageAbsences(ctx, domain.chat.audience.ttlMs);
 
+	const failures = new FailureLog(log);
+
 	namespace.on('connection', (socket) => {
-		serveProtocol(socket, liveRequests, liveHandlers(socket, ctx), log, MAX_LIVE_MESSAGE_BYTES);
+		serveProtocol(socket, liveRequests, liveHandlers(socket, ctx), log, failures, MAX_LIVE_MESSAGE_BYTES);
 		socket.on('disconnect', () => {
 			const seat = socket.data.seat as ChatSeat | undefined;
 			if (!seat) return;

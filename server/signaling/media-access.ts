@@ -18,19 +18,24 @@ export class MediaAccess {
 	constructor(private readonly domain: Pick<Services, 'accounts' | 'gigs' | 'tickets' | 'chat'>) {}
 
 	async check(socket: Socket, gigId: string, role: MediaRole): Promise<{ user: User; gig: Gig }> {
-		const admitted = await this.admit(socket, gigId, role);
 		// A ban (or, for a guest, being sent back to the audience) reaches this connection through
-		// these rooms, on whichever node serves it.
-		const rooms = [personRoom(gigId, admitted.user.id)];
-		if (role === 'guest') rooms.push(guestRoom(gigId, admitted.user.id));
-		await socket.join(rooms);
-		return admitted;
+		// these rooms, on whichever node serves it. Joined before the ban and the stage are read:
+		// one made meanwhile either shows in the reads or reaches the rooms.
+		return this.admit(socket, gigId, role, (user) => {
+			const rooms = [personRoom(gigId, user.id)];
+			if (role === 'guest') rooms.push(guestRoom(gigId, user.id));
+			void socket.join(rooms);
+		});
 	}
 
-	/** The person behind the connection and the gig, when they may take `role` in it. */
-	async admit(socket: Socket, gigId: string, role: MediaRole): Promise<{ user: User; gig: Gig }> {
+	/**
+	 * The person behind the connection and the gig, when they may take `role` in it. `identified`
+	 * runs once the person is known, before anything about the gig is read.
+	 */
+	async admit(socket: Socket, gigId: string, role: MediaRole, identified?: (user: User) => void): Promise<{ user: User; gig: Gig }> {
 		const user = await this.domain.accounts.userForSession(sessionTokenFromHeader(socket.handshake.headers.cookie));
 		if (!user) throw new SignalingError('LOGIN_REQUIRED', 'log in to join this gig');
+		identified?.(user);
 		const gig = await this.domain.gigs.get(gigId);
 		if (!gig) throw new SignalingError('GIG_NOT_FOUND', 'there is no such gig');
 		if (gig.status === 'cancelled') throw new SignalingError('GIG_CANCELLED', 'this gig was cancelled');

@@ -40,8 +40,15 @@ export class LiveGig {
 	constructor(readonly gigId: string) {
 		const { socket } = this.client;
 		socket.on('connect', () => void this.join());
-		socket.on('disconnect', () => {
-			if (!this.closed && this.phase !== 'banned' && this.phase !== 'refused') this.phase = 'reconnecting';
+		socket.on('disconnect', (reason) => {
+			if (this.closed || this.phase === 'banned' || this.phase === 'refused') return;
+			// Closed by the server (a log-out in another tab, a cancelled gig): it will not come back by itself.
+			if (reason === 'io server disconnect') {
+				this.phase = 'refused';
+				this.refusal = 'The chat was closed: your session may have ended, or the gig was cancelled. Reload the page to go on.';
+			} else {
+				this.phase = 'reconnecting';
+			}
 		});
 		socket.on('chat:message', (message) => this.merge([message]));
 		socket.on('chat:deleted', ({ messageId }) => (this.messages = this.messages.filter((m) => m.id !== messageId)));

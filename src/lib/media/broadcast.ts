@@ -58,6 +58,12 @@ export class Broadcast {
 				this.events.status({ phase: 'ended' });
 				return;
 			}
+			// The host's own connection is closed when their session ends (a log-out in another tab).
+			if (reason === 'io server disconnect') {
+				this.stop();
+				this.events.status({ phase: 'failed', code: 'DISCONNECTED', message: 'The server closed this connection: your session may have ended in another tab. Reload the page to go on.' });
+				return;
+			}
 			this.events.status({ phase: 'reconnecting', reason: `connection lost (${reason})` });
 		});
 		socket.on('gig:restart', () => void this.setUp());

@@ -54,7 +54,14 @@ export class ShowPlayer {
 	) {
 		const { socket } = this.signaling;
 		socket.on('connect', () => void this.join());
-		socket.on('disconnect', () => !this.closed && this.events.connection('reconnecting', 'connection lost'));
+		socket.on('disconnect', (reason) => {
+			if (this.closed) return;
+			// Closed by the server (a log-out in another tab, a cancelled gig): it will not come back by itself.
+			if (reason !== 'io server disconnect') return this.events.connection('reconnecting', 'connection lost');
+			this.joinRun++;
+			this.closeMedia();
+			this.events.connection('failed', 'the server closed this connection: your session may have ended, or the gig was cancelled. Reload the page to go on.');
+		});
 		socket.on('gig:restart', () => void this.join());
 		socket.on('show', (snapshot) => {
 			this.latest = snapshot;

@@ -12,6 +12,7 @@ import type { EmailConfirmation } from './accounts/email-confirmation.js';
 import type { PasswordReset } from './accounts/password-reset.js';
 import type { AccountSettings } from './accounts/account-settings.js';
 import type { AccountDeletion } from './accounts/account-deletion.js';
+import type { Connections } from './connections.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -43,7 +44,12 @@ export type Services = {
 	notifications: Notifications;
 	account: AccountServices;
 	settings: SiteSettings;
+	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
+	connections: Connections;
 };
+
+/** The domain modules, before signaling adds what only it can do. */
+export type Domain = Omit<Services, 'connections'>;
 
 // The SvelteKit app is bundled separately from the server that builds these (server/app.ts), so
 // they meet on a well-known global rather than through a module both import.

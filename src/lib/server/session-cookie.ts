@@ -12,11 +12,19 @@ export function clearSessionCookie(cookies: Cookies): void {
 	cookies.delete(SESSION_COOKIE, { path: '/' });
 }
 
-/** The session token in a raw Cookie header (Socket.IO handshakes have no SvelteKit cookies). */
+/**
+ * The session token in a raw Cookie header (Socket.IO handshakes have no SvelteKit cookies). The
+ * header is whatever the client sent: a value that is not valid percent-encoding is no session.
+ */
 export function sessionTokenFromHeader(header: string | undefined): string | undefined {
 	for (const part of header?.split(';') ?? []) {
 		const [name, ...value] = part.trim().split('=');
-		if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
+		if (name !== SESSION_COOKIE) continue;
+		try {
+			return decodeURIComponent(value.join('='));
+		} catch {
+			return undefined;
+		}
 	}
 	return undefined;
 }

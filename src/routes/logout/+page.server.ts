@@ -8,7 +8,11 @@ export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
 	default: async ({ cookies, locals }) => {
-		if (locals.sessionToken) await services().accounts.endSession(locals.sessionToken);
+		if (locals.sessionToken) {
+			await services().accounts.endSession(locals.sessionToken);
+			// Pages of this session still open (a stream, a chat) lose their connections too, on every node.
+			services().connections.closeSession(locals.sessionToken);
+		}
 		clearSessionCookie(cookies);
 		redirect(303, '/');
 	}

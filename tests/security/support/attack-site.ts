@@ -11,7 +11,7 @@ import { LIVE_NAMESPACE } from '../../../src/lib/live/messages.js';
 import type { MediaCounts } from './media-probe.js';
 
 /** The preload that reports a server process's mediasoup objects and memory (see media-probe.ts). */
-export const PROBE_ARGS = ['--import', fileURLToPath(new URL('./media-probe.ts', import.meta.url))];
+export const PROBE_ARGS = ['--expose-gc', '--import', fileURLToPath(new URL('./media-probe.ts', import.meta.url))];
 
 export type ClientOptions = { cookie?: string; origin?: string };
 

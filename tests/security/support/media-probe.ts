@@ -23,6 +23,8 @@ export type MediaCounts = {
 	dumped: { transports: number; producers: number; consumers: number };
 	/** The server process's own resident set. */
 	serverRssKb: number;
+	/** The server's JavaScript heap in use, measured after a full garbage collection when node runs with --expose-gc. */
+	heapUsedKb: number;
 };
 
 const workers = new Set<Worker>();
@@ -56,6 +58,11 @@ function rssKb(pid: number | 'self'): number {
 	return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
 }
 
+function heapAfterGc(): number {
+	(globalThis as { gc?: () => void }).gc?.();
+	return Math.round(process.memoryUsage().heapUsed / 1024);
+}
+
 async function counts(): Promise<MediaCounts> {
 	const dumped = { transports: 0, producers: 0, consumers: 0 };
 	for (const router of routers) {
@@ -70,7 +77,8 @@ async function counts(): Promise<MediaCounts> {
 		routers: routers.size,
 		...live,
 		dumped,
-		serverRssKb: rssKb('self')
+		serverRssKb: rssKb('self'),
+		heapUsedKb: heapAfterGc()
 	};
 }
 

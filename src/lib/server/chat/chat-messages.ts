@@ -29,7 +29,9 @@ export class ChatMessages {
 	}
 
 	/** The `limit` messages just before `before`, oldest first. */
-	older(gigId: string, before: string, limit: number): Promise<ChatPage> {
+	async older(gigId: string, before: string, limit: number): Promise<ChatPage> {
+		// Nothing comes before the smallest id, and Redis refuses an exclusive range ending there.
+		if (/^0+-0+$/.test(before)) return { messages: [], hasOlder: false };
 		return this.page(gigId, `(${before}`, limit);
 	}
 

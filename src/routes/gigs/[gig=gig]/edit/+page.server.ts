@@ -58,6 +58,8 @@ export const actions: Actions = {
 		if (form.get('confirm') !== 'yes') return { confirmCancel: true };
 		try {
 			await services().gigs.cancel(params.gig, user);
+			// Nobody stays connected to a cancelled gig's stream or chat.
+			services().connections.closeGig(params.gig);
 			// Ticket holders get a mail (queued for the timed worker: cancelling never waits for mail).
 			await services().notifications.gigCancelled(params.gig);
 		} catch (e) {
