@@ -1,72 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
-import { Firefox } from '../support/firefox.js';
 import { readPaintedFrames, receivedMedia, receivedMediaInPage, type PaintedFrames, type ReceivedMedia } from '../support/frames.js';
 import { closePage, goLive, openPage } from '../support/pages.js';
-import { connect, Netns } from '../support/netns.js';
-import { startSiteIn, type NetnsSite } from '../support/netns-site.js';
-import { startCoturn, type Coturn } from '../support/coturn.js';
 import type { Person } from '../support/fixtures.js';
 import { waitFor } from '../support/media.js';
+import { FIREWALLS, SITE, STAGE_SITE, startVenue, type Venue } from '../support/venue.js';
 
-// The venue's Wi-Fi (a namespace of its own, on a cable to the server's) and what its firewall
-// lets through. The server runs on its defaults (HTTP 3000, media 40000, its detected address)
-// with coturn beside it on 443, as README's "Viewers behind strict networks" sets it up.
-const SERVER = '198.51.100.1';
-const VENUE = '198.51.100.2';
-// Browsers run WebRTC only in a secure context: the venue's browsers treat the site as the https
-// one it would be in production. They also take coturn's self-signed certificate, where
-// production has one for the TURN server's name (Chromium checks it).
-const SITE = `http://${SERVER}:3000`;
-const SFU_PORT = 40000;
-const TURN_PORT = 3478;
-const TURN_TLS_PORT = 443;
-
-/** An nftables ruleset dropping what the venue's own devices send out matching `rules`. */
-const venueFirewall = (...rules: string[]) => `flush ruleset
-table inet venue {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		${rules.join('\n\t\t')}
-	}
-}
-`;
-const NO_UDP = venueFirewall('meta l4proto udp drop');
-const NO_UDP_NO_SFU = venueFirewall('meta l4proto udp drop', `tcp dport ${SFU_PORT} drop`);
-/** Only the web's ports: the site (3000 here, 443 in production) and 443, where coturn speaks TLS. */
-const ONLY_WEB = venueFirewall('meta l4proto udp drop', `tcp dport != { 3000, ${TURN_TLS_PORT} } drop`);
-
-let stage: Netns;
-let venue: Netns;
-let site: NetnsSite;
-let coturn: Coturn;
-let studioBrowser: Browser;
-let venueChromium: Browser;
-let venueFirefox: Firefox;
-
+// The venue's Wi-Fi, and what its firewall lets through (tests/support/venue.ts).
+let v: Venue;
 // coturn, the server, two Chromiums and a Firefox start here: more than the default bound on a busy machine.
 beforeAll(async () => {
-	stage = Netns.create('stage');
-	venue = Netns.create('venue');
-	connect(stage, SERVER, venue, VENUE);
-	coturn = await startCoturn({ ip: SERVER, port: TURN_PORT, tlsPort: TURN_TLS_PORT, netns: stage });
-	site = await startSiteIn(stage, { ICE_SERVERS: `turn:${SERVER}:${TURN_PORT}?transport=tcp,turns:${SERVER}:${TURN_TLS_PORT}?transport=tcp`, TURN_SECRET: coturn.secret });
-	[studioBrowser, venueChromium, venueFirefox] = await Promise.all([
-		launchChromium({ netns: stage }),
-		launchChromium({ netns: venue, args: [`--unsafely-treat-insecure-origin-as-secure=${SITE}`, '--ignore-certificate-errors'] }),
-		Firefox.launch({ netns: venue, prefs: { 'dom.securecontext.allowlist': SERVER } })
-	]);
+	v = await startVenue();
 }, 120_000);
-afterAll(async () => {
-	await venueFirefox?.close();
-	await venueChromium?.close();
-	await studioBrowser?.close();
-	await site?.stop();
-	await coturn?.stop();
-	venue?.close();
-	stage?.close();
-});
+afterAll(() => v?.stop());
 
 /** A watch page in the venue, read the same way in either browser. */
 type VenueViewer = {
@@ -90,7 +35,7 @@ const readPath = () => document.querySelector('[data-testid="connection-path"]')
 
 async function openInVenue(browser: 'Chromium' | 'Firefox', url: string, person: Person): Promise<VenueViewer> {
 	if (browser === 'Chromium') {
-		const page = await openPage(venueChromium, url, { person });
+		const page = await openPage(v.venueChromium, url, { person });
 		return {
 			media: () => receivedMedia(page),
 			painted: () => page.evaluate(readPaintedFrames),
@@ -102,7 +47,7 @@ async function openInVenue(browser: 'Chromium' | 'Firefox', url: string, person:
 			close: () => closePage(page)
 		};
 	}
-	const page = await venueFirefox.newPage(url, { person });
+	const page = await v.venueFirefox.newPage(url, { person });
 	return {
 		media: () => page.evaluate(receivedMediaInPage, '[data-testid="player"]'),
 		painted: () => page.evaluate(readPaintedFrames),
@@ -117,8 +62,8 @@ async function openInVenue(browser: 'Chromium' | 'Firefox', url: string, person:
 
 /** Goes live from the studio, opens the watch page in the venue, and checks frames and sound arrive the expected way. */
 async function watchesOver(browser: 'Chromium' | 'Firefox', expectedPath: string): Promise<void> {
-	const { gig, creator, viewer: fan } = await site.make.show();
-	const studio = await openPage(studioBrowser, `http://127.0.0.1:3000/studio/${gig.id}`, { person: creator });
+	const { gig, creator, viewer: fan } = await v.site.make.show();
+	const studio = await openPage(v.studioBrowser, `${STAGE_SITE}/studio/${gig.id}`, { person: creator });
 	await goLive(studio);
 	const viewer = await openInVenue(browser, `${SITE}/gigs/${gig.id}/watch`, fan);
 	try {
@@ -139,21 +84,21 @@ async function watchesOver(browser: 'Chromium' | 'Firefox', expectedPath: string
 
 describe('a viewer behind a strict network', () => {
 	it.each(['Chromium', 'Firefox'] as const)('in %s still watches over the SFU’s TCP port when the network drops UDP, and the page says so', async (browser) => {
-		venue.firewall(NO_UDP);
+		v.venue.firewall(FIREWALLS.noUdp);
 		await watchesOver(browser, 'tcp');
 	}, 90_000);
 
 	it('in Chromium watches through coturn over TLS on 443 when the network lets only web ports through, and the page says so', async () => {
-		venue.firewall(ONLY_WEB);
+		v.venue.firewall(FIREWALLS.onlyWeb);
 		await watchesOver('Chromium', 'relay-tls');
 	}, 90_000);
 
 	it('lets a creator whose network lets only web ports through go live through coturn, watched from the stage', async () => {
-		venue.firewall(ONLY_WEB);
-		const { gig, creator, viewer: fan } = await site.make.show();
-		const studio = await openPage(venueChromium, `${SITE}/studio/${gig.id}`, { person: creator });
+		v.venue.firewall(FIREWALLS.onlyWeb);
+		const { gig, creator, viewer: fan } = await v.site.make.show();
+		const studio = await openPage(v.venueChromium, `${SITE}/studio/${gig.id}`, { person: creator });
 		await goLive(studio);
-		const viewer = await openPage(studioBrowser, `http://127.0.0.1:3000/gigs/${gig.id}/watch`, { person: fan });
+		const viewer = await openPage(v.studioBrowser, `${STAGE_SITE}/gigs/${gig.id}/watch`, { person: fan });
 		try {
 			await waitFor('the viewer decodes the creator’s frames', async () => (await receivedMedia(viewer)).framesDecoded > 30, 30_000);
 			const sentThrough = await studio.evaluate(async () => {
@@ -171,7 +116,7 @@ describe('a viewer behind a strict network', () => {
 	// Firefox refuses a self-signed certificate on TURN over TLS (acceptInsecureCerts does not reach
 	// it), so here it relays over coturn's plain TCP port.
 	it('in Firefox watches through coturn over TCP when UDP and the SFU’s TCP port are blocked, and the page says so', async () => {
-		venue.firewall(NO_UDP_NO_SFU);
+		v.venue.firewall(FIREWALLS.noUdpNoSfu);
 		await watchesOver('Firefox', 'relay-tcp');
 	}, 90_000);
 });

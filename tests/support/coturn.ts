@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Netns } from './netns.js';
+import { stopOnExit } from './children.js';
 import { waitFor } from './media.js';
 
 export const TURNSERVER_PATH = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
@@ -53,7 +54,7 @@ export async function startCoturn({ ip, port, tlsPort, netns, secret = `test-sec
 	}
 	const argv = [TURNSERVER_PATH, '-c', DOCUMENTED_CONFIG, ...settings];
 	const [command, ...args] = netns ? netns.command(argv) : argv;
-	const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = stopOnExit(spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
 	const logs: string[] = [];
 	child.on('error', (error) => logs.push(`cannot start ${TURNSERVER_PATH}: ${error.message} (npm run setup installs coturn)`));
 	for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)));

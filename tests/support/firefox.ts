@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BidiSession } from './bidi.js';
+import { stopOnExit } from './children.js';
 import type { Person } from './fixtures.js';
 import type { Netns } from './netns.js';
 import { COUNT_PAINTED_FRAMES, TRACK_PEER_CONNECTIONS } from './frames.js';
@@ -91,7 +92,7 @@ export class Firefox {
 		writeFileSync(path.join(profile, 'user.js'), Object.entries({ ...PREFS, ...options.prefs }).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
 		const argv = [FIREFOX_PATH, '--headless', '--no-remote', '--profile', profile, '--remote-debugging-port', '0'];
 		const [command, ...args] = options.netns ? options.netns.command(argv) : argv;
-		const firefox = spawn(command!, args, { env: { ...process.env, MOZ_HEADLESS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+		const firefox = stopOnExit(spawn(command!, args, { env: { ...process.env, MOZ_HEADLESS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }));
 		const processes = [firefox];
 		try {
 			const url = await waitForLine(firefox, /WebDriver BiDi listening on (ws:\/\/\S+)/, 'Firefox to open its WebDriver BiDi port');
@@ -99,7 +100,7 @@ export class Firefox {
 			if (options.netns) {
 				const socketPath = path.join(profile, 'bidi.sock');
 				const [relayCommand, ...relayArgs] = options.netns.command([process.execPath, '-e', RELAY, socketPath, new URL(url).port]);
-				const relay = spawn(relayCommand!, relayArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+				const relay = stopOnExit(spawn(relayCommand!, relayArgs, { stdio: ['ignore', 'pipe', 'pipe'] }));
 				processes.push(relay);
 				await waitForLine(relay, /relay ready/, 'the BiDi relay to listen');
 				connectUrl = `ws+unix://${socketPath}:/session`;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from './netns.js';
+import { stopOnExit } from './children.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -32,11 +33,11 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 	const inherited = options.netns ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !ADDRESS_SETTINGS.includes(name))) : process.env;
 	const argv = [process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts'];
 	const [command, ...args] = options.netns ? options.netns.command(argv) : argv;
-	const child = spawn(command!, args, {
+	const child = stopOnExit(spawn(command!, args, {
 		cwd: root,
 		env: { ...inherited, DATA_DIR: dataDir, ...(options.netns ? {} : LOOPBACK), MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'info', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
-	});
+	}));
 	const logs: string[] = [];
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${logs.join('\n')}`)), 30_000);
