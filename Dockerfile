@@ -1,5 +1,5 @@
 # Gigstage on Debian 12: the mediasoup worker is compiled against Debian's libraries at build time.
-FROM node:20-bookworm
+FROM node:24-bookworm
 WORKDIR /app
 ENV GIGSTAGE_CACHE_DIR=/opt/gigstage-cache
 COPY package.json package-lock.json ./

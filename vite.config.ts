@@ -5,6 +5,7 @@ export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
 		include: ['tests/**/*.test.ts'],
+		setupFiles: ['tests/support/csp-guard.ts'],
 		// Tests start real servers, mediasoup workers and Chromium: one file at a time keeps
 		// ports and the two cores predictable.
 		fileParallelism: false,

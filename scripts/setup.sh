@@ -31,11 +31,14 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if ((node_major < 20)); then
-	say "Node.js >= 20.19 is required (found $(node --version))"
+# Node.js 24 LTS is recommended; 20.19+ and 22.12+ still work (what vite needs).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a >= 24 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)'; then
+	say "Node.js 24 LTS is required (20.19+ and 22.12+ also work); found $(node --version)"
 	exit 1
 fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+((node_major >= 24)) || say "Node.js $(node --version) works, but Node 24 LTS is recommended (Node 20 is past its end of life)"
+
 
 # Install from the lock file when node_modules is missing or older than it. Not `npm ci`: the lock
 # holds only the platform packages of rollup that the registry served (linux), and `npm ci`

@@ -20,6 +20,8 @@ import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 import type { Services } from '../src/lib/server/services.js';
 import { oneClickUnsubscribe } from './one-click-unsubscribe.js';
+import { securityHeaders, withSecurityHeaders } from './security-headers.js';
+import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
 import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
 
 export type GigstageServer = {
@@ -56,6 +58,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 
 	const app = express();
 	app.disable('x-powered-by');
+	app.use(withSecurityHeaders(config.PUBLIC_URL));
 	app.get('/healthz', (_req, res) => {
 		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
 	});
@@ -65,6 +68,14 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const server = http.createServer(app);
 	// Only the site's own pages may open a connection carrying a visitor's cookies (see site-origin.ts).
 	const io = new SocketServer(server, { maxHttpBufferSize: MAX_TRANSPORT_BYTES, serveClient: false, allowRequest: siteOriginCheck(config.PUBLIC_URL, log) });
+	// After Socket.IO has wrapped the request listeners, so this runs before anything else reads a
+	// request: pages, form actions and Socket.IO handshakes all see the one client address.
+	const trust = parseTrustProxy(config.TRUST_PROXY) as TrustedProxies;
+	server.prependListener('request', (req) => stampClientAddress(req, trust));
+	server.prependListener('upgrade', (req) => stampClientAddress(req, trust));
+	// Socket.IO's polling answers bypass express: they get the same headers.
+	const socketHeaders = securityHeaders(config.PUBLIC_URL);
+	io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
 	const pub = redis.duplicate();
 	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose

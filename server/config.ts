@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
+import { parseTrustProxy } from '../src/lib/server/client-address.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ingestTranscodeModes = ['auto', 'always', 'never'] as const;
@@ -73,17 +74,23 @@ export const configSchema = z.object({
 		.string()
 		.transform((w, ctx) => normaliseWallet(w) ?? (ctx.addIssue({ code: 'custom', message: 'PLATFORM_WALLET must be a wallet address like https://wallet.example/gigstage or $wallet.example/gigstage' }), z.NEVER))
 		.optional(),
-	/** The simulated card checkout; on by default except when NODE_ENV=production. */
+	/** The simulated card checkout: off unless set to `true` (the tests and `npm run dev` turn it on). */
 	DEV_PAYMENTS: z.enum(['true', 'false'], { error: 'DEV_PAYMENTS must be true or false' }).optional(),
 	STRIPE_SECRET_KEY: z.string().startsWith('sk_', 'STRIPE_SECRET_KEY must start with sk_').optional(),
 	STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'STRIPE_WEBHOOK_SECRET must start with whsec_').optional(),
 	STRIPE_API_BASE: z.url().optional(),
-	/** Comma-separated emails that sign up as admins. */
-	ADMIN_EMAILS: z.string().optional(),
 	/** Chat messages kept per gig (default 1000); older ones are trimmed. */
 	CHAT_HISTORY_LENGTH: z.coerce.number({ error: 'CHAT_HISTORY_LENGTH must be a number' }).int().min(10, 'CHAT_HISTORY_LENGTH must be at least 10').max(100_000).optional(),
 	/** Seconds a viewer stays counted after their server node stops answering (default 30). */
 	PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number' }).int().min(1, 'PRESENCE_TTL_SECONDS must be at least 1').max(3600).optional(),
+	/**
+	 * Which connections may name their client in X-Forwarded-For: unset trusts none (the connection's
+	 * own address counts), a number trusts that many proxies in front, or a list of addresses/CIDRs.
+	 */
+	TRUST_PROXY: z
+		.string()
+		.refine((v) => typeof parseTrustProxy(v) !== 'string', { error: (issue) => String(parseTrustProxy(String(issue.input))) })
+		.optional(),
 	/** Let creators' webhook URLs point at loopback or private networks (off: only public addresses). */
 	WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'WEBHOOKS_ALLOW_PRIVATE must be true or false' }).optional(),
 	/** Where mail goes: smtp://user:pass@host:587 or smtps://user:pass@host:465. Unset: the outbox at /admin/outbox. */
@@ -137,7 +144,10 @@ export function mailFrom(config: Config): string {
 	return `Gigstage <no-reply@${host}>`;
 }
 
-/** Whether the simulated card checkout is offered. */
+/**
+ * Whether the simulated card checkout is offered. Only when asked for in so many words: anyone can
+ * pay it with the public test card, so a server left on its defaults must never sell that way.
+ */
 export function devPaymentsEnabled(config: Config): boolean {
-	return config.DEV_PAYMENTS ? config.DEV_PAYMENTS === 'true' : config.NODE_ENV !== 'production';
+	return config.DEV_PAYMENTS === 'true';
 }

@@ -33,8 +33,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Domain 
 			? createStripePayments({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
 			: null;
 	const devPayments = devPaymentsEnabled(config);
-	const adminEmails = new Set((config.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
-	const accounts = new Accounts(redis, adminEmails);
+	const accounts = new Accounts(redis);
 	const chat = createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS });
 	const { mail, notifications } = createMail(config, redis, log, { accounts, gigs, tickets });
 	const sockets = new SessionSockets(log);
@@ -42,7 +41,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Domain 
 	return {
 		accounts,
 		gigs,
-		covers: new Covers(config.DATA_DIR),
+		covers: new Covers(config.DATA_DIR, redis, gigs),
 		tickets,
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, mail: notifications, log }),
 		webhooks,

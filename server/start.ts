@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { loadConfig, ConfigError, devPaymentsEnabled, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createServer } from './app.js';
 
@@ -17,6 +17,12 @@ export async function start(loadWeb: (config: Config, log: Logger) => Promise<Re
 	try {
 		const server = await createServer(config, log, await loadWeb(config, log));
 		const port = await server.listen();
+		if (process.env.ADMIN_EMAILS) {
+			log.warn('ADMIN_EMAILS is no longer read (a sign-up proves nothing about an email): grant admin with `npm run admin -- grant <email>` on this server');
+		}
+		if (devPaymentsEnabled(config)) {
+			log.warn('DEV_PAYMENTS=true: the test checkout sells tickets to anyone with the public test card; never on a public server');
+		}
 		log.info({ url: `http://localhost:${port}`, rtc: server.mediaAddress.announcedAddress }, 'Gigstage is up');
 		stopOnSignals(server.close, log);
 	} catch (error) {

@@ -6,6 +6,8 @@ declare global {
 		interface Locals {
 			user: User | null;
 			sessionToken: string | null;
+			/** Who sent the request (see TRUST_PROXY): the key of per-address limits. */
+			clientAddress: string;
 		}
 		interface Error {
 			code?: string;

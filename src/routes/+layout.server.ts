@@ -4,11 +4,13 @@ import { normaliseWallet } from '$lib/server/accounts/wallet';
 
 export const load: LayoutServerLoad = ({ locals }) => {
 	const user = locals.user;
-	const wallet = services().settings.platformWallet;
+	const { platformWallet: wallet, devPayments } = services().settings;
 	return {
 		// Only what the pages show: never the password hash or anything else stored with the account.
 		user: user ? { id: user.id, email: user.email, role: user.role, displayName: user.displayName, emailConfirmed: user.emailConfirmed } : null,
 		// The Web Monetization link wants the https form of a wallet address ("$wallet.example/x" too).
-		platformWallet: wallet ? normaliseWallet(wallet) : null
+		platformWallet: wallet ? normaliseWallet(wallet) : null,
+		// Said on every page while on: anyone can pay the test checkout with the public test card.
+		testPayments: devPayments
 	};
 };

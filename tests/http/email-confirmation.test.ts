@@ -4,7 +4,7 @@ import { HttpClient } from '../support/http.js';
 import { linkIn, smtpInboxForThisFile } from '../support/smtp-inbox.js';
 
 const inbox = smtpInboxForThisFile();
-const site = siteForThisFile({ browser: false, env: () => ({ SMTP_URL: inbox.url, MAIL_FROM: 'Gigstage <gigs@example.test>', MAIL_RETRY_SECONDS: '1' }) });
+const site = siteForThisFile({ browser: false, env: () => ({ SMTP_URL: inbox.url, MAIL_FROM: 'Gigstage <gigs@example.test>', MAIL_RETRY_SECONDS: '1', DEV_PAYMENTS: 'true' }) });
 const password = 'correct horse battery staple';
 let n = 0;
 const email = () => `signup-${Date.now()}-${n++}@example.test`;

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { fakeStripeForThisFile } from '../support/fake-stripe.js';
 import type { Person } from '../support/fixtures.js';
 
-const STRIPE = { secretKey: 'sk_test_gigstage', webhookSecret: 'whsec_gigstage_test' };
-let stripe: FakeStripe;
-
-beforeAll(async () => {
-	stripe = await startFakeStripe(STRIPE);
-});
-afterAll(() => stripe?.close());
-
-const site = siteForThisFile({
-	browser: false,
-	env: () => ({ STRIPE_SECRET_KEY: STRIPE.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret, STRIPE_API_BASE: stripe.apiBase })
-});
+const payments = fakeStripeForThisFile();
+const site = siteForThisFile({ browser: false, env: payments.env });
 const webhook = () => `${site.url}/api/stripe/webhook`;
 
 const as = (person: Person) => new HttpClient(site.url).useSession(person.token);
@@ -49,10 +39,10 @@ describe('tickets over HTTP', () => {
 		const page = await as(fan).get(start.location!);
 		expect(page.text).toMatch(/test checkout/i);
 		expect((await as(await site.make.person()).get(start.location!)).status).toBe(404); // not their checkout
-		const declined = await as(fan).post(start.location!, { cardNumber: '4000 0000 0000 0002', expiry: '12/30', cvc: '123' });
+		const declined = await as(fan).post(`${start.location}?/pay`, { cardNumber: '4000 0000 0000 0002', expiry: '12/30', cvc: '123' });
 		expect(declined.status).toBe(402);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
-		const paid = await as(fan).post(start.location!, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
+		const paid = await as(fan).post(`${start.location}?/pay`, { cardNumber: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' });
 		expect(paid.status).toBe(303);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(true);
 	});
@@ -68,15 +58,15 @@ describe('tickets over HTTP', () => {
 		const fan = await site.make.person();
 		const start = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' });
 		expect(start.status).toBe(303);
-		expect(start.location).toContain(`${stripe.apiBase}/pay/`);
-		const session = [...stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
+		expect(start.location).toContain(`${payments.stripe.apiBase}/pay/`);
+		const session = [...payments.stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
 		expect(session.params).toMatchObject({ mode: 'payment', line_items: [{ price_data: { currency: 'eur', unit_amount: '1500', product_data: { name: 'Stripe night' } } }] });
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
 		const soldBefore = await site.make.tickets.sold(gig.id);
 
-		expect(await stripe.completeSession(session.id, webhook())).toBe(200);
+		expect(await payments.stripe.completeSession(session.id, webhook())).toBe(200);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(true);
-		expect(await stripe.completeSession(session.id, webhook())).toBe(200);
+		expect(await payments.stripe.completeSession(session.id, webhook())).toBe(200);
 		expect(await site.make.tickets.sold(gig.id)).toBe(soldBefore + 1);
 		expect(await site.make.tickets.forUser(fan.user.id)).toHaveLength(1);
 	});
@@ -85,10 +75,10 @@ describe('tickets over HTTP', () => {
 		const { gig } = await site.make.show({ price: '15' });
 		const fan = await site.make.person();
 		const start = await as(fan).post(`/gigs/${gig.id}?/buy`, { method: 'stripe' });
-		const session = [...stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
+		const session = [...payments.stripe.sessions.values()].find((s) => start.location!.endsWith(s.id))!;
 		const forged = JSON.stringify({ id: 'evt_forged', type: 'checkout.session.completed', data: { object: { ...session.object, payment_status: 'paid' } } });
-		expect(await stripe.postWebhook(webhook(), forged, 't=1,v1=deadbeef')).toBe(400);
-		expect(await stripe.postWebhook(webhook(), forged, '')).toBe(400);
+		expect(await payments.stripe.postWebhook(webhook(), forged, 't=1,v1=deadbeef')).toBe(400);
+		expect(await payments.stripe.postWebhook(webhook(), forged, '')).toBe(400);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
 	});
 

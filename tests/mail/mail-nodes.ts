@@ -34,7 +34,7 @@ export function mailNodesForThisFile(inbox: SmtpInbox): MailNodes {
 			dirs.push(dataDir);
 			const config = loadConfig({
 				PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', RTMP_PORT: '0', MEDIASOUP_WORKERS: '1',
-				DATA_DIR: dataDir, REDIS_URL: shared.url, SMTP_URL: inbox.url, PUBLIC_URL, MAIL_RETRY_SECONDS: '1'
+				DATA_DIR: dataDir, REDIS_URL: shared.url, SMTP_URL: inbox.url, PUBLIC_URL, MAIL_RETRY_SECONDS: '1', DEV_PAYMENTS: 'true'
 			});
 			const node = await createServer(config, testLog, notFound);
 			await node.listen();

@@ -83,9 +83,14 @@ describe('starting a Stripe checkout', () => {
 			cancel_url: req.cancelUrl,
 			client_reference_id: req.checkoutId,
 			metadata: { checkout_id: req.checkoutId },
-			customer_email: 'fan@example.org'
+			customer_email: 'fan@example.org',
+			expires_at: expect.stringMatching(/^\d+$/)
 		});
 		expect(created?.object).toMatchObject({ amount_total: 1850, currency: 'eur', payment_status: 'unpaid', status: 'open' });
+		// Stripe's shortest session (30 minutes) and a margin: a late payment is bounded.
+		const lifetime = created!.object.expires_at - created!.object.created;
+		expect(lifetime).toBeGreaterThanOrEqual(30 * 60);
+		expect(lifetime).toBeLessThanOrEqual(40 * 60);
 	});
 
 	it("returns Stripe's session id and the page to send the buyer to", async () => {

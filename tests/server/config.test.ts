@@ -72,11 +72,14 @@ describe('configuration', () => {
 		expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).STRIPE_SECRET_KEY).toBe('sk_test_x');
 	});
 
-	it('turns the test checkout on by default only outside production', async () => {
+	it('keeps the test checkout off unless DEV_PAYMENTS=true, in development too', async () => {
 		const { devPaymentsEnabled } = await import('../../server/config.js');
-		expect(devPaymentsEnabled(loadConfig({}))).toBe(true);
+		expect(devPaymentsEnabled(loadConfig({}))).toBe(false);
+		expect(devPaymentsEnabled(loadConfig({ NODE_ENV: 'development' }))).toBe(false);
 		expect(devPaymentsEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false);
+		expect(devPaymentsEnabled(loadConfig({ DEV_PAYMENTS: 'false' }))).toBe(false);
 		expect(devPaymentsEnabled(loadConfig({ NODE_ENV: 'production', DEV_PAYMENTS: 'true' }))).toBe(true);
+		expect(() => loadConfig({ DEV_PAYMENTS: 'yes' })).toThrow(/DEV_PAYMENTS must be true or false/);
 	});
 
 	it('refuses a port range that runs past 65535', () => {

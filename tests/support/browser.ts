@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import type { Netns } from './netns.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,7 +26,7 @@ export type ChromiumOptions = {
  */
 export async function launchChromium({ mediaPrompts = 'allow', autoplay = 'free', args = [], netns }: ChromiumOptions = {}): Promise<Browser> {
 	const wrapper = netns ? inNamespace(netns, CHROMIUM_PATH) : undefined;
-	return chromium.launch({
+	const browser = await chromium.launch({
 		executablePath: wrapper ?? CHROMIUM_PATH,
 		headless: true,
 		args: [
@@ -44,6 +44,7 @@ export async function launchChromium({ mediaPrompts = 'allow', autoplay = 'free'
 			...args
 		]
 	}).finally(() => wrapper && rmSync(path.dirname(wrapper), { recursive: true, force: true }));
+	return reportingCspViolations(browser);
 }
 
 /** An executable that starts `binary` inside the namespace, with the arguments (and pipes) it is given. */
@@ -52,4 +53,27 @@ function inNamespace(netns: Netns, binary: string): string {
 	writeFileSync(script, `#!/bin/sh\nexec ${netns.command([binary]).join(' ')} "$@"\n`);
 	chmodSync(script, 0o755);
 	return script;
+}
+
+// Pages run under the site's Content-Security-Policy: anything it blocks is a bug the test must
+// show. Chromium logs every violation to the page's console ("… violates the following Content
+// Security Policy directive …"); tests/support/csp-guard.ts fails the test that saw one.
+const VIOLATIONS = Symbol.for('gigstage.cspViolations');
+const violations = (): string[] => ((globalThis as Record<symbol, string[]>)[VIOLATIONS] ??= []);
+
+/** The CSP violations the browsers of this test file reported since the last call. */
+export function takeCspViolations(): string[] {
+	return violations().splice(0);
+}
+
+function reportingCspViolations(browser: Browser): Browser {
+	const newContext = browser.newContext.bind(browser);
+	browser.newContext = async (...options: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+		const context = await newContext(...options);
+		context.on('console', (message) => {
+			if (/Content Security Policy/i.test(message.text())) violations().push(`${message.page()?.url() ?? 'a page'}: ${message.text()}`);
+		});
+		return context;
+	};
+	return browser;
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A loopback stand-in for api.stripe.com that speaks its wire protocol (form-encoded requests in
@@ -126,6 +127,11 @@ export async function startFakeStripe(options: { secretKey: string; webhookSecre
 		const checked = validateSessionParams(params);
 		const id = `cs_test_${randomId(24)}`;
 		const created = Math.floor(Date.now() / 1000);
+		// Stripe accepts a session lifetime between 30 minutes and 24 hours.
+		const expiresAt = optionalString(params, 'expires_at') === undefined ? created + 24 * 3600 : Number(optionalString(params, 'expires_at'));
+		if (!Number.isInteger(expiresAt) || expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
+			throw invalid(400, 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.');
+		}
 		const session: FakeSession = {
 			id,
 			params,
@@ -146,7 +152,7 @@ export async function startFakeStripe(options: { secretKey: string; webhookSecre
 				customer: null,
 				customer_details: null,
 				customer_email: optionalString(params, 'customer_email') ?? null,
-				expires_at: created + 24 * 3600,
+				expires_at: expiresAt,
 				livemode: false,
 				metadata: checked.metadata,
 				mode: checked.mode,
@@ -440,4 +446,27 @@ function assertLoopback(url: string): void {
 	if (!(host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
 		throw new Error(`fake Stripe only delivers webhooks to loopback addresses, not ${url}`);
 	}
+}
+
+/** Test keys the fake Stripe and the server under test share. */
+export const STRIPE_TEST_KEYS = { secretKey: 'sk_test_gigstage', webhookSecret: 'whsec_gigstage_test' };
+
+/**
+ * A fake Stripe for the test file (started before its tests, closed after them), and the server
+ * settings that sell through it and the test checkout.
+ */
+export function fakeStripeForThisFile(): { readonly stripe: FakeStripe; env(): Record<string, string> } {
+	let stripe: FakeStripe | undefined;
+	beforeAll(async () => {
+		stripe = await startFakeStripe(STRIPE_TEST_KEYS);
+	});
+	afterAll(() => stripe?.close());
+	return {
+		get stripe() {
+			if (!stripe) throw new Error('the fake Stripe starts in beforeAll: use it inside a test');
+			return stripe;
+		},
+		// The test checkout is off unless asked for; these tests sell through it too.
+		env: () => ({ DEV_PAYMENTS: 'true', STRIPE_SECRET_KEY: STRIPE_TEST_KEYS.secretKey, STRIPE_WEBHOOK_SECRET: STRIPE_TEST_KEYS.webhookSecret, STRIPE_API_BASE: stripe!.apiBase })
+	};
 }

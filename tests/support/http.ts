@@ -2,7 +2,16 @@
 export class HttpClient {
 	private readonly cookies = new Map<string, string>();
 
-	constructor(readonly base: string) {}
+	/** `headers` go with every request (e.g. the X-Forwarded-For a proxy in front would add). */
+	constructor(
+		readonly base: string,
+		private readonly headers: Record<string, string> = {}
+	) {}
+
+	/** A cookie this client holds (as the browser would keep it). */
+	cookie(name: string): string | undefined {
+		return this.cookies.get(name);
+	}
 
 	get session(): string | undefined {
 		return this.cookies.get('gs_session');
@@ -32,7 +41,7 @@ export class HttpClient {
 	}
 
 	private async send(path: string, init: RequestInit): Promise<HttpAnswer> {
-		const headers = new Headers(init.headers);
+		const headers = new Headers({ ...this.headers, ...Object.fromEntries(new Headers(init.headers)) });
 		headers.set('origin', this.base);
 		headers.set('accept', 'text/html'); // as a browser: SvelteKit answers form posts with pages
 		if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));

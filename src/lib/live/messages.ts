@@ -4,6 +4,7 @@
  * answered `{ ok }` or `{ error: { code, message } }`); the server validates every payload with
  * these schemas and the browser uses the same types.
  */
+import '../zod-without-eval.js';
 import { z } from 'zod';
 import { gigIdSchema, type ErrorCode } from '../signaling/messages.js';
 

@@ -14,3 +14,48 @@ export async function limitRate(redis: Redis, key: string, limit: number, window
 		throw new DomainError('RATE_LIMITED', `Too many attempts. Try again in ${wait} second${wait === 1 ? '' : 's'}.`);
 	}
 }
+
+/** One budget an attempt draws on: at most `limit` per `windowSeconds` under `key`. */
+export type Budget = { key: string; limit: number; windowSeconds: number };
+
+// All budgets or none, in one step: concurrent attempts can never pass a budget together, and an
+// attempt refused by one budget uses up nothing of the others.
+const TAKE = `
+for i, key in ipairs(KEYS) do
+  local used = tonumber(redis.call('GET', key) or '0')
+  if used >= tonumber(ARGV[i * 2 - 1]) then
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then ttl = tonumber(ARGV[i * 2]) end
+    return ttl
+  end
+end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[i * 2]) end
+end
+return 0
+`;
+
+const GIVE_BACK = `
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0
+`;
+
+/**
+ * Takes one attempt from every budget, or throws RATE_LIMITED without taking any. Returns a
+ * function that gives the attempt back (e.g. a log-in that succeeded is no guess to count).
+ */
+export async function takeAttempt(redis: Redis, budgets: Budget[]): Promise<() => Promise<void>> {
+	const keys = budgets.map((b) => `gs:rate:${b.key}`);
+	const wait = Number(await redis.eval(TAKE, keys.length, ...keys, ...budgets.flatMap((b) => [b.limit, b.windowSeconds])));
+	if (wait > 0) throw new DomainError('RATE_LIMITED', `Too many attempts. Try again in ${waitText(wait)}.`);
+	return async () => {
+		await redis.eval(GIVE_BACK, keys.length, ...keys);
+	};
+}
+
+function waitText(seconds: number): string {
+	if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+	return `${Math.ceil(seconds / 60)} minutes`;
+}

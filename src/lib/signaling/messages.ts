@@ -4,6 +4,7 @@
  * `{ error: { code, message } }`. The server validates every payload with these schemas; the client
  * uses the same types, so both sides agree by construction.
  */
+import '../zod-without-eval.js';
 import { z } from 'zod';
 
 export const MEDIA_NAMESPACE = '/media';

@@ -9,5 +9,5 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: sessionAction((accounts, input, clientKey) => accounts.logIn(input, clientKey))
+	default: sessionAction((accounts, input, origin) => accounts.logIn(input, origin))
 };

@@ -1,18 +1,32 @@
+// Resolving against a made-up origin shows what a browser would do with the value after every
+// normalisation (dot segments, backslashes, tabs and newlines, encoded dots): only paths that stay
+// on it are ours.
+const PROBE_ORIGIN = 'http://gigstage.invalid';
+const MAX_NEXT_LENGTH = 2000;
+
 /**
- * Where to go after logging in or signing up: the `next` query parameter when it is a path on
- * this site ("/me", "/gigs/abc?x=1"), else "/". Refuses "//evil.example", "/\evil.example" and
- * anything the URL parser would resolve to another origin.
+ * A path on this site for `next`, or "/" when there is none: whatever `next` holds, the answer is
+ * a path that a browser resolves to this site ("/me", "/gigs/abc?x=1"), never "//evil.example",
+ * "/\evil.example" or anything else that leaves it.
  */
-export function safeNext(url: URL): string {
-	const next = url.searchParams.get('next');
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+export function sameSitePath(next: string | null | undefined): string {
+	if (!next || next.length > MAX_NEXT_LENGTH) return '/';
+	let target: URL;
 	try {
-		const target = new URL(next, url.origin);
-		if (target.origin !== url.origin) return '/';
-		return target.pathname + target.search + target.hash;
+		target = new URL(next, PROBE_ORIGIN);
 	} catch {
 		return '/';
 	}
+	if (target.origin !== PROBE_ORIGIN) return '/';
+	const path = target.pathname + target.search + target.hash;
+	// "/.//evil.example" resolves to the path "//evil.example", which a browser reads as another host.
+	if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return '/';
+	return path;
+}
+
+/** Where to go after logging in or signing up: the `next` query parameter when it is a path on this site, else "/". */
+export function safeNext(url: URL): string {
+	return sameSitePath(url.searchParams.get('next'));
 }
 
 /** "?next=/me" when there is a next page worth carrying between the login and signup pages. */

@@ -12,7 +12,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 export const actions: Actions = {
 	// The confirmation link is queued, never sent inline: a slow mail server cannot hold up sign-up.
 	default: sessionAction(
-		(accounts, input, clientKey) => accounts.signUp(input, clientKey),
+		(accounts, input, origin) => accounts.signUp(input, origin.address),
 		(user) => services().account.confirmation.send(user)
 	)
 };

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { DomainError, fieldErrors } from '../errors.js';
 import { newId } from '../ids.js';
 import { limitRate } from '../rate-limit.js';
+import { addressBucket } from '../client-address.js';
 import { requireConfirmedEmail } from '../access.js';
 import { isTimeZone } from '../gigs/zoned-time.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { NO_ACCOUNT_HASH, scryptPasswords, type PasswordHasher } from './passwords.js';
+import { LoginGuard, type LoginOrigin } from './login-guard.js';
 import { normaliseWallet } from './wallet.js';
 import { Sessions, type SessionOrigin } from './sessions.js';
 import { OneTimeTokens } from './one-time-tokens.js';
@@ -34,7 +36,6 @@ const key = {
 
 export const emailSchema = z.email('Enter a valid email address').max(254).transform((e) => e.toLowerCase());
 export const newPasswordSchema = z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters');
-
 export const credentialsSchema = z.object({ email: emailSchema, password: newPasswordSchema });
 
 export const creatorProfileSchema = z.object({
@@ -72,33 +73,37 @@ return {'OK', old}
 
 /** People, their roles, and their login sessions. */
 export class Accounts {
+	private readonly guard: LoginGuard;
 	readonly sessions: Sessions;
 	/** One-time links for confirming, resetting and changing (see one-time-tokens.ts). */
 	readonly tokens: OneTimeTokens;
 
 	constructor(
 		private readonly redis: Redis,
-		private readonly adminEmails: ReadonlySet<string> = new Set()
+		private readonly passwords: PasswordHasher = scryptPasswords
 	) {
+		this.guard = new LoginGuard(redis);
 		this.sessions = new Sessions(redis);
 		this.tokens = new OneTimeTokens(redis);
 	}
 
-	async signUp(input: unknown, clientKey: string): Promise<User> {
+	/** Opens an account; `clientAddress` is who asked (sign-ups are limited per address). */
+	async signUp(input: unknown, clientAddress: string): Promise<User> {
 		const { email, password } = parse(credentialsSchema, input);
 		// Counted after validation: a typo must not use up a shared network's sign-ups.
-		await limitRate(this.redis, `signup:${clientKey}`, 10, 3600);
+		await limitRate(this.redis, `signup:${addressBucket(clientAddress)}`, 10, 3600);
 		const user: User = {
 			id: newId(),
 			email,
-			role: this.adminEmails.has(email) ? 'admin' : 'viewer',
+			// Never admin: nothing about a sign-up (an unverified email) is trusted. The operator grants it (server/admin.ts).
+			role: 'viewer',
 			displayName: null,
 			wallet: null,
 			createdAt: Date.now(),
 			emailConfirmed: false,
 			timeZone: null
 		};
-		const passwordHash = await hashPassword(password);
+		const passwordHash = await this.passwords.hash(password);
 		// The email index is claimed first, atomically: two sign-ups for one address cannot both win.
 		if (!(await this.redis.set(key.email(email), user.id, 'NX'))) {
 			throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists.', { email: 'This email is already registered' });
@@ -107,21 +112,28 @@ export class Accounts {
 		return user;
 	}
 
-	async logIn(input: unknown, clientKey: string): Promise<User> {
+	/**
+	 * Checks an email and password. Each guess draws on the budgets of login-guard.ts; a log-in that
+	 * succeeds gives its guess back. An unknown email takes the same steps as a wrong password
+	 * (the same budgets, the same password hash), so neither the answer nor its time tells them apart.
+	 */
+	async logIn(input: unknown, origin: LoginOrigin): Promise<User> {
 		const { email, password } = parse(credentialsSchema.extend({ password: z.string().min(1, 'Enter your password').max(200) }), input);
-		// Per address, and per account from that address: guessing is slowed, yet nobody elsewhere
-		// can lock a person out of their own account.
-		await limitRate(this.redis, `login:${clientKey}`, 30, 900);
-		await limitRate(this.redis, `login:${clientKey}:${email}`, 10, 900);
 		const id = await this.redis.get(key.email(email));
-		const [stored, deletedAt] = id ? await this.redis.hmget(key.user(id), 'passwordHash', 'deletedAt') : [null, null];
-		// Same answer for an unknown email, a deleted account and a wrong password: no account probing.
-		if (!id || !stored || !(await verifyPassword(password, stored)) || deletedAt) {
-			throw new DomainError('BAD_CREDENTIALS', 'That email and password do not match an account.');
-		}
+		const giveBack = await this.guard.admit(email, id, origin);
+		const [stored, deletedAt] = await this.redis.hmget(key.user(id ?? '-'), 'passwordHash', 'deletedAt');
+		const matches = await this.passwords.verify(password, stored ?? NO_ACCOUNT_HASH);
+		// A deleted account answers like an unknown email.
+		if (!id || !stored || !matches || deletedAt) throw new DomainError('BAD_CREDENTIALS', 'That email and password do not match an account.');
+		await giveBack();
 		// Remembering the password makes an outstanding reset link pointless: it stops working.
 		await this.tokens.revoke('reset-password', id);
 		return (await this.user(id))!;
+	}
+
+	/** Remembers the browser a person just logged in or signed up from; returns its device token (for the cookie). */
+	rememberDevice(userId: string, deviceToken: string | null): Promise<string> {
+		return this.guard.rememberDevice(userId, deviceToken);
 	}
 
 	/** A person by id; null for no such account and for a deleted one (gone from every page). */
@@ -138,11 +150,11 @@ export class Accounts {
 	/** Whether `password` is this person's current password. */
 	async passwordMatches(userId: string, password: string): Promise<boolean> {
 		const stored = await this.redis.hget(key.user(userId), 'passwordHash');
-		return stored !== null && (await verifyPassword(password.slice(0, 200), stored));
+		return stored !== null && (await this.passwords.verify(password.slice(0, 200), stored));
 	}
 
 	async setPassword(userId: string, password: string): Promise<void> {
-		await this.redis.hset(key.user(userId), 'passwordHash', await hashPassword(password));
+		await this.redis.hset(key.user(userId), 'passwordHash', await this.passwords.hash(password));
 	}
 
 	/** The person followed the link mailed to their address. */
@@ -191,6 +203,37 @@ export class Accounts {
 		const role: Role = user.role === 'admin' ? 'admin' : 'creator';
 		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '' });
 		return { ...user, role, displayName, wallet };
+	}
+
+	/** The account with this email, if any. */
+	async byEmail(email: string): Promise<User | null> {
+		const id = await this.redis.get(key.email(email.trim().toLowerCase()));
+		return id ? this.user(id) : null;
+	}
+
+	/**
+	 * Makes a person an admin, or takes it back (they are a creator again if they had become one).
+	 * Only the operator's command calls this (`npm run admin`): no page or request can.
+	 */
+	async setAdmin(email: string, admin: boolean): Promise<User> {
+		const user = await this.byEmail(email);
+		if (!user) throw new DomainError('INVALID_INPUT', `There is no account with the email ${email}.`);
+		const role: Role = admin ? 'admin' : user.displayName ? 'creator' : 'viewer';
+		await this.redis.hset(key.user(user.id), 'role', role);
+		return { ...user, role };
+	}
+
+	/** Every admin, by scanning the accounts (an operator's command, not a page). */
+	async admins(): Promise<User[]> {
+		const found: User[] = [];
+		let cursor = '0';
+		do {
+			const [next, keys] = await this.redis.scan(cursor, 'MATCH', 'gs:user:*', 'COUNT', 500);
+			cursor = next;
+			const roles = await Promise.all(keys.map((k) => this.redis.hget(k, 'role')));
+			for (const [i, k] of keys.entries()) if (roles[i] === 'admin') found.push((await this.user(k.slice('gs:user:'.length)))!);
+		} while (cursor !== '0');
+		return found.filter(Boolean).sort((a, b) => a.email.localeCompare(b.email));
 	}
 
 	createSession(userId: string, origin?: SessionOrigin): Promise<string> {

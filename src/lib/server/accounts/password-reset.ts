@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { limitRate } from '../rate-limit.js';
+import { addressBucket } from '../client-address.js';
 import { LeasedQueue } from '../queue/leased-queue.js';
 import { QueueLoop } from '../queue/queue-loop.js';
 import { templates } from '../mail/templates.js';
@@ -52,9 +53,9 @@ export class PasswordReset {
 	}
 
 	/** Asks for a link for this address; the answer never tells whether it has an account. */
-	async request(input: unknown, clientKey: string, now = Date.now()): Promise<void> {
+	async request(input: unknown, clientAddress: string, now = Date.now()): Promise<void> {
 		const { email } = parse(requestSchema, input);
-		await limitRate(this.redis, `reset:${clientKey}`, 10, 3600);
+		await limitRate(this.redis, `reset:${addressBucket(clientAddress)}`, 10, 3600);
 		await limitRate(this.redis, `reset-email:${email}`, 5, 3600);
 		const id = newId(16);
 		await this.redis

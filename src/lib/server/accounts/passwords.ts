@@ -25,3 +25,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
 	const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem });
 	return key.length === expected.length && timingSafeEqual(key, expected);
 }
+
+/**
+ * A stored hash that no password matches, with the parameters of a real one: checking a password
+ * against it costs what checking a real account's does, so a log-in for an email nobody uses
+ * takes as long as one for a real account with a wrong password.
+ */
+export const NO_ACCOUNT_HASH = ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, Buffer.alloc(16).toString('base64url'), Buffer.alloc(KEY_LENGTH).toString('base64url')].join('$');
+
+/** How passwords are hashed and checked (the accounts module takes one, so tests can watch it work). */
+export type PasswordHasher = { hash(password: string): Promise<string>; verify(password: string, stored: string): Promise<boolean> };
+export const scryptPasswords: PasswordHasher = { hash: hashPassword, verify: verifyPassword };

@@ -1,9 +1,16 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Redis } from 'ioredis';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
+import { limitRate } from '../rate-limit.js';
+import { addressBucket } from '../client-address.js';
+import type { Actor } from '../access.js';
+import type { Gigs } from './gigs.js';
 
 export const MAX_COVER_BYTES = 5 * 1024 * 1024;
+/** Cover uploads a person may make per hour (and a network, for people signing up many accounts). */
+export const COVER_UPLOADS_PER_HOUR = { perPerson: 10, perAddress: 30 };
 
 // Recognised by their first bytes, never by the name or the browser's claimed type.
 const SIGNATURES: { type: string; ext: string; test: (b: Buffer) => boolean }[] = [
@@ -14,24 +21,43 @@ const SIGNATURES: { type: string; ext: string; test: (b: Buffer) => boolean }[] 
 
 const FILE_NAME = /^[a-z0-9]+-[a-z0-9]+\.(png|jpg|webp)$/;
 
-/** Cover images of gigs, stored as files under DATA_DIR/covers. */
+/**
+ * Cover images of gigs, stored as files under DATA_DIR/covers: one file per gig (a new cover
+ * deletes the one it replaces) and a limited number of uploads per person and per hour, so nobody
+ * fills the disk by uploading again and again.
+ */
 export class Covers {
 	private readonly dir: string;
 
-	constructor(dataDir: string) {
+	constructor(
+		dataDir: string,
+		private readonly redis: Redis,
+		private readonly gigs: Gigs
+	) {
 		this.dir = path.resolve(dataDir, 'covers');
 	}
 
-	/** Checks size and type, then stores the image; returns its file name. */
-	async save(gigId: string, file: File): Promise<string> {
+	/** Checks who may, size, type and the hourly limits, stores the image as the gig's cover, and deletes the one it replaced. */
+	async upload(gigId: string, user: Actor & { id: string }, file: File, clientAddress: string): Promise<string> {
+		await this.gigs.manageable(gigId, user); // nothing is written for a gig this person does not manage
 		if (file.size === 0) throw new DomainError('INVALID_INPUT', 'The cover image is empty.', { cover: 'Choose an image file' });
 		if (file.size > MAX_COVER_BYTES) throw new DomainError('INVALID_INPUT', 'The cover image is too large.', { cover: 'Use an image of at most 5 MB' });
 		const bytes = Buffer.from(await file.arrayBuffer());
 		const kind = SIGNATURES.find((s) => s.test(bytes));
 		if (!kind) throw new DomainError('INVALID_INPUT', 'The cover must be a PNG, JPEG or WebP image.', { cover: 'Use a PNG, JPEG or WebP image' });
+		await limitRate(this.redis, `cover:${user.id}`, COVER_UPLOADS_PER_HOUR.perPerson, 3600);
+		await limitRate(this.redis, `cover-address:${addressBucket(clientAddress)}`, COVER_UPLOADS_PER_HOUR.perAddress, 3600);
 		const name = `${gigId}-${newId(8)}.${kind.ext}`;
 		await mkdir(this.dir, { recursive: true });
 		await writeFile(path.join(this.dir, name), bytes);
+		let replaced: string | null;
+		try {
+			replaced = await this.gigs.setCover(gigId, user, name);
+		} catch (error) {
+			await this.remove(name);
+			throw error;
+		}
+		if (replaced && replaced !== name) await this.remove(replaced);
 		return name;
 	}
 
@@ -43,5 +69,9 @@ export class Covers {
 		} catch {
 			return null;
 		}
+	}
+
+	private async remove(name: string): Promise<void> {
+		if (FILE_NAME.test(name)) await rm(path.join(this.dir, name), { force: true });
 	}
 }

@@ -18,6 +18,12 @@ export type Gig = GigInput & {
 export type GigPage = { gigs: Gig[]; nextCursor: string | null };
 export type GigQuery = { category?: Category; q?: string; cursor?: string | null; limit?: number };
 
+const SWAP_COVER = `
+local previous = redis.call('HGET', KEYS[1], 'coverFile')
+redis.call('HSET', KEYS[1], 'coverFile', ARGV[1])
+return previous or ''
+`;
+
 const key = {
 	gig: (id: string) => `gs:gig:${id}`,
 	upcoming: (category?: string) => (category ? `gs:gigs:upcoming:${category}` : 'gs:gigs:upcoming'),
@@ -83,9 +89,11 @@ export class Gigs {
 		return next;
 	}
 
-	async setCover(id: string, user: Actor, coverFile: string): Promise<void> {
+	/** Points the gig at a new cover image; returns the file it replaced (null if none), in one step so two uploads cannot both keep the same old file. */
+	async setCover(id: string, user: Actor, coverFile: string): Promise<string | null> {
 		await this.manageable(id, user);
-		await this.redis.hset(key.gig(id), 'coverFile', coverFile);
+		const previous = await this.redis.eval(SWAP_COVER, 1, key.gig(id), coverFile);
+		return typeof previous === 'string' && previous !== '' ? previous : null;
 	}
 
 	async cancel(id: string, user: Actor): Promise<Gig> {

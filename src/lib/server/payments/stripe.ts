@@ -74,6 +74,9 @@ export function createStripePayments(config: StripeConfig): StripePayments {
 				success_url: req.successUrl,
 				cancel_url: req.cancelUrl,
 				client_reference_id: req.checkoutId,
+				// Stripe's shortest session (30 minutes, with a margin for clocks): a payment made after
+				// Gigstage's hold ran out gets a ticket only while a seat is free.
+				expires_at: Math.floor(Date.now() / 1000) + 35 * 60,
 				metadata: { checkout_id: req.checkoutId },
 				customer_email: req.customerEmail
 			});

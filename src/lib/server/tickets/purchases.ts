@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
 import type { Gig, Gigs } from '../gigs/gigs.js';
 import { StripeSignatureError, type StripePayments } from '../payments/stripe.js';
-import type { PaymentProviderName, Ticket, Tickets } from './tickets.js';
+import type { Checkout, PaymentProviderName, Ticket, Tickets } from './tickets.js';
 import type { User } from '../accounts/accounts.js';
 import type { Webhooks } from '../webhooks/webhooks.js';
 import { requireConfirmedEmail } from '../access.js';
@@ -54,7 +54,8 @@ export class Purchases {
 			currency: gig.currency.toLowerCase(),
 			customerEmail: user.email,
 			successUrl: `${origin}/gigs/${gig.id}?paid=1`,
-			cancelUrl: `${origin}/gigs/${gig.id}`
+			// Coming back without paying gives the seat back at once.
+			cancelUrl: `${origin}/checkout/cancel/${checkout.id}`
 		});
 		this.options.log.info({ gigId, checkoutId: checkout.id, sessionId: session.sessionId }, 'stripe checkout started');
 		return { kind: 'redirect', url: session.url };
@@ -74,7 +75,15 @@ export class Purchases {
 			});
 		}
 		const gig = await this.gigs.get(checkout.gigId);
-		return this.issue(checkoutId, gig?.capacity ?? null);
+		return this.issue(checkoutId, gig?.capacity ?? null, { requireHold: true });
+	}
+
+	/** The buyer abandoned this checkout (went back from the test checkout or from Stripe): its seat is free again at once. */
+	async cancel(checkoutId: string, user: User): Promise<Checkout> {
+		const checkout = await this.tickets.release(checkoutId, user.id);
+		if (!checkout) throw new DomainError('CHECKOUT_NOT_FOUND', 'That checkout does not exist or has expired.');
+		this.options.log.info({ checkoutId, gigId: checkout.gigId, status: checkout.status }, 'checkout abandoned');
+		return checkout;
 	}
 
 	/**
@@ -106,8 +115,8 @@ export class Purchases {
 	}
 
 	/** Every payment path issues here, so the creator's webhook and the mail hear of each new ticket (once each). */
-	private async issue(checkoutId: string, capacity: number | null): Promise<Ticket> {
-		const ticket = await this.tickets.issue(checkoutId, capacity);
+	private async issue(checkoutId: string, capacity: number | null, options: { requireHold?: boolean } = {}): Promise<Ticket> {
+		const ticket = await this.tickets.issue(checkoutId, capacity, Date.now(), options);
 		await this.options.webhooks.ticketIssued(ticket);
 		await this.options.mail?.ticketIssued(ticket);
 		return ticket;

@@ -5,63 +5,99 @@ import type { Gig } from '../gigs/gigs.js';
 
 export type PaymentProviderName = 'free' | 'dev' | 'stripe';
 export type Ticket = { id: string; gigId: string; userId: string; checkoutId: string; provider: PaymentProviderName; priceMinor: number; currency: string; issuedAt: number };
-export type Checkout = { id: string; gigId: string; userId: string; provider: PaymentProviderName; priceMinor: number; currency: string; status: 'pending' | 'paid' | 'sold_out'; ticketId: string | null; expiresAt: number };
+export type Checkout = {
+	id: string;
+	gigId: string;
+	userId: string;
+	provider: PaymentProviderName;
+	priceMinor: number;
+	currency: string;
+	/** `cancelled`: the buyer went back (or started another checkout) and the seat was given back. */
+	status: 'pending' | 'paid' | 'sold_out' | 'cancelled';
+	ticketId: string | null;
+	expiresAt: number;
+};
 
-/** How long a started checkout keeps its seat. */
-export const HOLD_MS = 30 * 60 * 1000;
+/**
+ * How long a started checkout keeps its seat. Short, since anyone can open one: unpaid checkouts
+ * must not keep a gig's last seats from real buyers for long.
+ */
+export const HOLD_MINUTES = 10;
+export const HOLD_MS = HOLD_MINUTES * 60 * 1000;
 
 const key = {
 	checkout: (id: string) => `gs:checkout:${id}`,
 	// userId -> ticketId: one ticket per person per gig, and the count of seats sold.
 	gigTickets: (gigId: string) => `gs:gig-tickets:${gigId}`,
-	// userId scored by expiry: seats held by checkouts in progress.
+	// userId scored by expiry: seats held by checkouts in progress, one per person.
 	gigHolds: (gigId: string) => `gs:gig-holds:${gigId}`,
+	// userId -> the checkout holding that person's seat: only that checkout may still be paid.
+	gigHoldCheckouts: (gigId: string) => `gs:gig-hold-checkouts:${gigId}`,
 	ticket: (id: string) => `gs:ticket:${id}`,
 	userTickets: (userId: string) => `gs:user-tickets:${userId}`
 };
 
-// Holding a seat and issuing a ticket are single Lua scripts: two buyers of the last seat cannot
-// both pass the capacity check, and a retried payment notification finds the ticket already issued.
-const HOLD_SEAT = `
-local tickets, holds, checkout = KEYS[1], KEYS[2], KEYS[3]
-local userId, capacity, now, expiresAt = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+// Holding a seat, issuing a ticket and giving a seat back are single Lua scripts: two buyers of
+// the last seat cannot both pass the capacity check, a retried payment notification finds the
+// ticket already issued, and a hold and the checkout it belongs to always change together.
+const DROP_EXPIRED_HOLDS = `
+local function dropExpiredHolds(holds, holdCheckouts, now)
+  for _, userId in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now)) do redis.call('HDEL', holdCheckouts, userId) end
+  redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
+end
+`;
+
+// One open hold per person per gig: a second checkout takes over the first one's hold (the first
+// can no longer be paid through the test checkout), so nobody holds two seats of one gig.
+const HOLD_SEAT = `${DROP_EXPIRED_HOLDS}
+local tickets, holds, checkout, holdCheckouts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local userId, capacity, now, expiresAt, checkoutId = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 if redis.call('HEXISTS', tickets, userId) == 1 then return 'ALREADY_HAS_TICKET' end
-redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
+dropExpiredHolds(holds, holdCheckouts, now)
 if capacity > 0 then
   local taken = redis.call('HLEN', tickets) + redis.call('ZCARD', holds)
   if redis.call('ZSCORE', holds, userId) then taken = taken - 1 end
   if taken >= capacity then return 'SOLD_OUT' end
 end
 redis.call('ZADD', holds, expiresAt, userId)
-redis.call('HSET', checkout, unpack(ARGV, 5))
+redis.call('HSET', holdCheckouts, userId, checkoutId)
+redis.call('HSET', checkout, unpack(ARGV, 6))
 redis.call('PEXPIRE', checkout, 86400000)
 return 'OK'
 `;
 
-const ISSUE_TICKET = `
-local checkout, tickets, holds, ticket, userTickets = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local ticketId, now, capacity = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+// requireHold: the test checkout sells only while this checkout still holds the buyer's seat. A
+// card payment (Stripe) has taken the money already: it gets a ticket whenever a seat is free.
+const ISSUE_TICKET = `${DROP_EXPIRED_HOLDS}
+local checkout, tickets, holds, ticket, userTickets, holdCheckouts = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local ticketId, now, capacity, requireHold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local status = redis.call('HGET', checkout, 'status')
 if not status then return {'CHECKOUT_NOT_FOUND'} end
 if status == 'paid' then return {'OK', redis.call('HGET', checkout, 'ticketId')} end
 local userId = redis.call('HGET', checkout, 'userId')
+local checkoutId = redis.call('HGET', checkout, 'id')
 local existing = redis.call('HGET', tickets, userId)
 if existing then
   redis.call('HSET', checkout, 'status', 'paid', 'ticketId', existing)
   return {'OK', existing}
 end
-redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
-if capacity > 0 and not redis.call('ZSCORE', holds, userId) then
+dropExpiredHolds(holds, holdCheckouts, now)
+local holding = redis.call('ZSCORE', holds, userId)
+if requireHold and (status ~= 'pending' or not holding or redis.call('HGET', holdCheckouts, userId) ~= checkoutId) then
+  return {'CHECKOUT_EXPIRED'}
+end
+if capacity > 0 and not holding then
   if redis.call('HLEN', tickets) + redis.call('ZCARD', holds) >= capacity then
     redis.call('HSET', checkout, 'status', 'sold_out')
     return {'SOLD_OUT'}
   end
 end
 redis.call('HSET', ticket, 'id', ticketId, 'gigId', redis.call('HGET', checkout, 'gigId'), 'userId', userId,
-  'checkoutId', redis.call('HGET', checkout, 'id'), 'provider', redis.call('HGET', checkout, 'provider'),
+  'checkoutId', checkoutId, 'provider', redis.call('HGET', checkout, 'provider'),
   'priceMinor', redis.call('HGET', checkout, 'priceMinor'), 'currency', redis.call('HGET', checkout, 'currency'), 'issuedAt', now)
 redis.call('HSET', tickets, userId, ticketId)
 redis.call('ZREM', holds, userId)
+redis.call('HDEL', holdCheckouts, userId)
 redis.call('ZADD', userTickets, now, ticketId)
 redis.call('HSET', checkout, 'status', 'paid', 'ticketId', ticketId)
 redis.call('PERSIST', checkout)
@@ -78,6 +114,20 @@ if redis.call('HGET', tickets, userId) == ticketId then
 end
 if redis.call('HGET', ticket, 'userId') == userId then redis.call('HSET', ticket, 'userId', '') end
 return 1
+`;
+
+// The buyer went back: the checkout ends, and its seat is free at once if it still held one.
+const RELEASE_HOLD = `
+local checkout, holds, holdCheckouts = KEYS[1], KEYS[2], KEYS[3]
+local userId, checkoutId = ARGV[1], ARGV[2]
+if redis.call('HGET', checkout, 'userId') ~= userId then return 'CHECKOUT_NOT_FOUND' end
+if redis.call('HGET', checkout, 'status') ~= 'pending' then return 'OK' end
+redis.call('HSET', checkout, 'status', 'cancelled')
+if redis.call('HGET', holdCheckouts, userId) == checkoutId then
+  redis.call('ZREM', holds, userId)
+  redis.call('HDEL', holdCheckouts, userId)
+end
+return 'OK'
 `;
 
 /** Seats and tickets: holding a seat during checkout, issuing exactly one ticket per person. */
@@ -102,14 +152,16 @@ export class Tickets {
 		const fields = Object.entries({ ...checkout, ticketId: '' }).flatMap(([k, v]) => [k, String(v)]);
 		const answer = await this.redis.eval(
 			HOLD_SEAT,
-			3,
+			4,
 			key.gigTickets(gig.id),
 			key.gigHolds(gig.id),
 			key.checkout(checkout.id),
+			key.gigHoldCheckouts(gig.id),
 			userId,
 			gig.capacity ?? 0,
 			now,
 			checkout.expiresAt,
+			checkout.id,
 			...fields
 		);
 		if (answer === 'ALREADY_HAS_TICKET') throw new DomainError('ALREADY_HAS_TICKET', 'You already have a ticket for this gig.');
@@ -134,26 +186,52 @@ export class Tickets {
 		};
 	}
 
-	/** Issues the checkout's ticket once it is paid. Idempotent: a retry returns the same ticket. */
-	async issue(checkoutId: string, capacity: number | null, now = Date.now()): Promise<Ticket> {
+	/**
+	 * Issues the checkout's ticket once it is paid. Idempotent: a retry returns the same ticket.
+	 * `requireHold`: only while this checkout still holds the buyer's seat (the test checkout).
+	 */
+	async issue(checkoutId: string, capacity: number | null, now = Date.now(), { requireHold = false } = {}): Promise<Ticket> {
 		const checkout = await this.checkout(checkoutId);
 		if (!checkout) throw new DomainError('CHECKOUT_NOT_FOUND', 'That checkout does not exist or has expired.');
 		const newTicketId = newId(12);
 		const [status, ticketId] = (await this.redis.eval(
 			ISSUE_TICKET,
-			5,
+			6,
 			key.checkout(checkoutId),
 			key.gigTickets(checkout.gigId),
 			key.gigHolds(checkout.gigId),
 			key.ticket(newTicketId),
 			key.userTickets(checkout.userId),
+			key.gigHoldCheckouts(checkout.gigId),
 			newTicketId,
 			now,
-			capacity ?? 0
+			capacity ?? 0,
+			requireHold ? '1' : '0'
 		)) as [string, string?];
 		if (status === 'CHECKOUT_NOT_FOUND') throw new DomainError('CHECKOUT_NOT_FOUND', 'That checkout does not exist or has expired.');
+		if (status === 'CHECKOUT_EXPIRED') throw new DomainError('CHECKOUT_EXPIRED', 'This checkout has ended and no longer holds a seat: start again from the gig’s page.');
 		if (status === 'SOLD_OUT') throw new DomainError('SOLD_OUT', 'Sorry, the last seat went while you were paying.');
 		return (await this.ticket(ticketId!))!;
+	}
+
+	/** Ends a checkout its buyer abandoned, giving its seat back at once. Returns the checkout, or null when it is not theirs. */
+	async release(checkoutId: string, userId: string): Promise<Checkout | null> {
+		const checkout = await this.checkout(checkoutId);
+		if (!checkout || checkout.userId !== userId) return null;
+		const answer = await this.redis.eval(RELEASE_HOLD, 3, key.checkout(checkoutId), key.gigHolds(checkout.gigId), key.gigHoldCheckouts(checkout.gigId), userId, checkoutId);
+		return answer === 'OK' ? this.checkout(checkoutId) : null;
+	}
+
+	/** Whether this checkout still holds its buyer's seat (it may be paid through the test checkout). */
+	async holdsSeat(checkout: Checkout, now = Date.now()): Promise<boolean> {
+		if (checkout.status !== 'pending') return false;
+		const [holder, expiry] = await Promise.all([this.redis.hget(key.gigHoldCheckouts(checkout.gigId), checkout.userId), this.redis.zscore(key.gigHolds(checkout.gigId), checkout.userId)]);
+		return holder === checkout.id && expiry !== null && Number(expiry) > now;
+	}
+
+	/** Seats held right now by checkouts in progress. */
+	async held(gigId: string, now = Date.now()): Promise<number> {
+		return this.redis.zcount(key.gigHolds(gigId), `(${now}`, '+inf');
 	}
 
 	async hasTicket(gigId: string, userId: string): Promise<boolean> {

@@ -13,7 +13,14 @@ export type PostRequest = {
 	allowPrivate: boolean;
 	/** Aborts the attempt, e.g. when the server shuts down. */
 	signal?: AbortSignal;
+	/** How names become addresses (default: the system's resolver, `dns.lookup`). */
+	resolve?: ResolveAll;
 };
+
+/** Every address a name resolves to, of either family. */
+export type ResolveAll = (hostname: string, options: { family?: number | 'IPv4' | 'IPv6' }, callback: (error: NodeJS.ErrnoException | null, addresses: { address: string; family: number }[]) => void) => void;
+
+const systemResolve: ResolveAll = (hostname, options, callback) => dns.lookup(hostname, { ...(options as dns.LookupOptions), all: true }, callback);
 
 /** What an attempt came to: a 2xx answer, another answer, or no answer at all (`error`). */
 export type PostResult = { ok: boolean; status: number | null; error: string | null };
@@ -44,7 +51,7 @@ export function postEvent(request: PostRequest): Promise<PostResult> {
 				method: 'POST',
 				headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)), 'User-Agent': 'Gigstage-Webhooks/1', Connection: 'close' },
 				// Checked at connection time, so a name cannot pass at saving and resolve inward later.
-				lookup: request.allowPrivate ? undefined : publicOnlyLookup,
+				lookup: request.allowPrivate ? undefined : publicOnlyLookup(request.resolve ?? systemResolve),
 				signal
 			},
 			(res) => {
@@ -71,8 +78,12 @@ function answer(status: number, location: string | undefined): PostResult {
 	return { ok: false, status, error: null };
 }
 
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-	dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+/**
+ * Resolves like the system does, then refuses the name if any of its addresses, of either family
+ * and in any IPv6 form that embeds IPv4, is internal: a connection may be made to any of them.
+ */
+const publicOnlyLookup = (resolve: ResolveAll): LookupFunction => (hostname, options, callback) => {
+	resolve(hostname, { family: options.family }, (error, addresses) => {
 		if (error) return callback(error, '', 0);
 		const internal = addresses.find((a) => isInternalAddress(a.address));
 		if (internal) {

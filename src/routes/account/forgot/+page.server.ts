@@ -6,10 +6,10 @@ export const load: PageServerLoad = ({ locals }) => ({ email: locals.user?.email
 
 export const actions: Actions = {
 	/** The same answer whether or not the address has an account (see PasswordReset.request). */
-	default: async ({ request, getClientAddress }) => {
+	default: async ({ request, locals }) => {
 		const form = await request.formData();
 		try {
-			await services().account.reset.request(Object.fromEntries(form), getClientAddress());
+			await services().account.reset.request(Object.fromEntries(form), locals.clientAddress);
 		} catch (error) {
 			return formFailure(error, form);
 		}

@@ -4,6 +4,7 @@ import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import { isTimeZone } from '$lib/server/gigs/zoned-time';
 import { services } from '$lib/server/services';
+import { HOLD_MINUTES } from '$lib/server/tickets/tickets';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals, url }) => {
@@ -12,9 +13,10 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 	if (!gig) error(404, { message: 'There is no such gig.', code: 'GIG_NOT_FOUND' });
 	const user = locals.user;
 	const manages = user !== null && (gig.creatorId === user.id || user.role === 'admin');
-	const [creator, sold, hasTicket] = await Promise.all([
+	const [creator, sold, held, hasTicket] = await Promise.all([
 		accounts.user(gig.creatorId),
 		tickets.sold(gig.id),
+		tickets.held(gig.id),
 		user ? tickets.hasTicket(gig.id, user.id) : Promise.resolve(false)
 	]);
 	return {
@@ -34,7 +36,11 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 			capacity: gig.capacity
 		},
 		creatorName: creator ? publicName(creator) : 'a Gigstage creator',
-		seatsLeft: gig.capacity === null ? null : Math.max(0, gig.capacity - sold),
+		seatsLeft: gig.capacity === null ? null : Math.max(0, gig.capacity - sold - held),
+		// Seats in someone's unpaid checkout right now: they come back if it is not paid in time.
+		seatsHeld: held,
+		holdMinutes: HOLD_MINUTES,
+		checkoutCancelled: url.searchParams.get('checkout') === 'cancelled',
 		loggedIn: user !== null,
 		manages,
 		hasTicket,

@@ -27,7 +27,7 @@ export const actions: Actions = {
 		const cover = coverFile(form);
 		if (cover) {
 			try {
-				await gigs.setCover(gigId, user, await covers.save(gigId, cover));
+				await covers.upload(gigId, user, cover, locals.clientAddress);
 			} catch (error) {
 				if (!(error instanceof DomainError)) throw error;
 				// The gig exists now: keep it, and ask for another image on its edit page.

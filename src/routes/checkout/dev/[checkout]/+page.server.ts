@@ -3,6 +3,7 @@ import type { User } from '$lib/server/accounts/accounts';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import { DEV_CARDS } from '$lib/server/tickets/purchases';
+import { HOLD_MINUTES } from '$lib/server/tickets/tickets';
 import { services } from '$lib/server/services';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -24,6 +25,9 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 	if (checkout.status === 'paid') redirect(303, `/gigs/${checkout.gigId}?paid=1`);
 	const gig = await services().gigs.get(checkout.gigId);
 	return {
+		// Cancelled, taken over by a newer checkout, or past its hold: nothing left to pay here.
+		open: await services().tickets.holdsSeat(checkout),
+		holdMinutes: HOLD_MINUTES,
 		checkout: { id: checkout.id, status: checkout.status, expiresAt: checkout.expiresAt },
 		gig: { id: checkout.gigId, title: gig?.title ?? 'A gig' },
 		price: formatPrice(checkout.priceMinor, checkout.currency),
@@ -32,7 +36,7 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ params, locals, url, request }) => {
+	pay: async ({ params, locals, url, request }) => {
 		const user = locals.user;
 		if (!user) redirect(303, loginPath(url));
 		const form = await request.formData();
@@ -43,5 +47,18 @@ export const actions: Actions = {
 			return formFailure(e, form);
 		}
 		redirect(303, `/gigs/${gigId}?paid=1`);
+	},
+
+	/** The buyer goes back without paying: the seat is free again at once. */
+	cancel: async ({ params, locals, url }) => {
+		const user = locals.user;
+		if (!user) redirect(303, loginPath(url));
+		let gigId: string;
+		try {
+			gigId = (await services().purchases.cancel(params.checkout, user)).gigId;
+		} catch (e) {
+			return formFailure(e);
+		}
+		redirect(303, `/gigs/${gigId}?checkout=cancelled`);
 	}
 };

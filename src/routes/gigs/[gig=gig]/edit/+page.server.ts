@@ -41,7 +41,7 @@ export const actions: Actions = {
 		const cover = coverFile(form);
 		if (cover) {
 			try {
-				await gigs.setCover(params.gig, user, await covers.save(params.gig, cover));
+				await covers.upload(params.gig, user, cover, locals.clientAddress);
 			} catch (e) {
 				if (!(e instanceof DomainError)) throw e;
 				return formFailure(new DomainError(e.code, `Your other changes were saved, but not the cover: ${e.message}`, e.fields), form);
