@@ -69,9 +69,9 @@ describe('one-time links', () => {
 		const accounts = new Accounts(store.redis);
 		const user = await accounts.signUp({ email: 'alice@example.test', password: 'correct horse battery staple' }, 'ip');
 		const token = await accounts.tokens.issue('reset-password', user.id);
-		await expect(accounts.logIn({ email: 'alice@example.test', password: 'wrong password here' }, 'ip')).rejects.toMatchObject({ code: 'BAD_CREDENTIALS' });
+		await expect(accounts.logIn({ email: 'alice@example.test', password: 'wrong password here' }, { address: '127.0.0.1', deviceToken: null })).rejects.toMatchObject({ code: 'BAD_CREDENTIALS' });
 		await accounts.tokens.peek('reset-password', token); // a failed log-in leaves it alone
-		await accounts.logIn({ email: 'alice@example.test', password: 'correct horse battery staple' }, 'ip');
+		await accounts.logIn({ email: 'alice@example.test', password: 'correct horse battery staple' }, { address: '127.0.0.1', deviceToken: null });
 		await expect(accounts.tokens.redeem('reset-password', token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
 	});
 });

@@ -16,6 +16,8 @@ export const GET: RequestHandler = async ({ locals, url, params }) => {
 		headers: {
 			'Content-Type': 'text/html; charset=utf-8',
 			'Content-Security-Policy': "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
+			// Only the outbox page of this site may frame it (every other response says DENY).
+			'X-Frame-Options': 'SAMEORIGIN',
 			'X-Content-Type-Options': 'nosniff',
 			'Referrer-Policy': 'no-referrer',
 			'Cache-Control': 'no-store'
