@@ -4,6 +4,14 @@ import type { Logger } from 'pino';
 const PER_KEY_MS = 60_000;
 const LINES_PER_MINUTE = 20;
 const KEYS_KEPT = 2000;
+const shared = new WeakMap<Logger, FailureLog>();
+
+/** The one FailureLog of a server's logger: `/media` and `/live` share its bound. */
+export function failureLogFor(log: Logger): FailureLog {
+	let failures = shared.get(log);
+	if (!failures) shared.set(log, (failures = new FailureLog(log)));
+	return failures;
+}
 
 /**
  * Logs requests that failed for a reason nobody planned for, without letting clients flood the

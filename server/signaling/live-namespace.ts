@@ -10,7 +10,7 @@ import { ReactionBursts } from './live-reactions.js';
 import { StageAbsences } from './live-stage-absence.js';
 import { liveHandlers, type ChatSeat, type LiveContext } from './live-handlers.js';
 import { serveProtocol } from './request.js';
-import { FailureLog } from './failure-log.js';
+import { failureLogFor } from './failure-log.js';
 
 /**
  * Chat, reactions, viewer counts and gig status on `/live`. Anyone may connect (home and gig
@@ -24,7 +24,7 @@ export function liveSignaling(io: Server, domain: Services, log: Logger) {
 	// As long as a person stays counted after their node goes quiet, so both agree on who has gone.
 	const absences = new StageAbsences(ctx, domain.chat.audience.ttlMs);
 
-	const failures = new FailureLog(log);
+	const failures = failureLogFor(log);
 
 	namespace.on('connection', (socket) => {
 		serveProtocol(socket, liveRequests, liveHandlers(socket, ctx), log, failures, MAX_LIVE_MESSAGE_BYTES);

@@ -177,20 +177,21 @@ async function joinGig(socket: Socket, ctx: MediaContext, show: ShowControl, { g
 	if (socket.disconnected) throw new SignalingError('NOT_JOINED', 'the connection closed while joining');
 	if (socket.data.membership !== previous) throw new SignalingError('NOT_JOINED', 'this connection was replaced while joining');
 	if (room.closed) throw new SignalingError('MEDIA_UNAVAILABLE', 'the gig’s media is restarting: join again');
+	const releaseSeat = () => show.hostLeft(gigId, peerId).catch((error: unknown) => ctx.log.warn({ gigId, peerId, err: error }, 'could not announce a freed host seat'));
 
 	if (role === 'host') {
 		const claim = ctx.shows.claimHost(gigId, peerId, sessionKey);
 		if (!claim.ok) throw new SignalingError('GIG_HAS_HOST', 'this gig is already being hosted: from another tab, another device or OBS');
 		if (claim.replacedPeerId) replaceHost(ctx, gigId, claim.replacedPeerId);
 	} else if (previous?.role === 'host') {
-		void show.hostLeft(gigId, peerId); // the host rejoined as someone else: the seat is free
+		releaseSeat(); // the host rejoined as someone else: the seat is free
 	}
 	// Joining again (after a media server restart, or to retry) starts this peer's media afresh.
 	if (previous && previous.room !== room) previous.room.closePeer(peerId);
 	try {
 		room.addPeer(peerId, role === 'viewer' ? null : { id: user.id, name: publicName(user), role });
 	} catch (error) {
-		if (role === 'host') void show.hostLeft(gigId, peerId);
+		if (role === 'host') releaseSeat();
 		throw error;
 	}
 	socket.data.membership = { gigId, role, room } satisfies Membership;

@@ -10,7 +10,7 @@ import { gigChannel, mediaHandlers, type MediaContext, type Membership } from '.
 import { serveRequests } from './request.js';
 import { showControl, type ShowControl } from './show-lifecycle.js';
 import { Turns } from './turns.js';
-import { FailureLog } from './failure-log.js';
+import { failureLogFor } from './failure-log.js';
 
 /**
  * Media signaling on `/media`. Returns the listener the SFU reports to, since the SFU starts
@@ -33,7 +33,7 @@ export function mediaSignaling(io: Server, log: Logger) {
 	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess, iceServers: IceServers): ShowControl {
 		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, iceServers, namespace, log };
 		const show = showControl(ctx);
-		const failures = new FailureLog(log);
+		const failures = failureLogFor(log);
 		namespace.on('connection', (socket) => {
 			const joins = new Turns();
 			serveRequests(socket, mediaHandlers(socket, ctx, show, joins), log, failures);
