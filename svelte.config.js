@@ -1,6 +1,10 @@
 import adapter from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 
+// `npm run dev` only: Vite's hot-reload socket listens on a port of its own (server/dev.ts).
+const hmrPort = process.env.GIGSTAGE_DEV_HMR_PORT;
+const devSockets = hmrPort ? [`ws://*:${hmrPort}`] : [];
+
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
 	preprocess: vitePreprocess(),
@@ -20,7 +24,7 @@ const config = {
 				'img-src': ['self', 'data:', 'blob:'],
 				'media-src': ['self', 'blob:'],
 				'font-src': ['self'],
-				'connect-src': ['self'],
+				'connect-src': ['self', ...devSockets],
 				'worker-src': ['self'],
 				'manifest-src': ['self'],
 				'object-src': ['none'],

@@ -5,7 +5,7 @@
  * join is checked to have taken the path it is counted under. Run: `npm run bench:paths`
  * (env BENCH_JOINS, default 5 per browser and path); writes bench/results/paths.json.
  *
- * A TURN join includes the wait for the direct attempt (DIRECT_CONNECT_DEADLINE_MS) before the
+ * A TURN join includes the wait for the direct attempt (DIRECT_ANSWER_DEADLINE_MS) before the
  * relay is tried: that is what a viewer behind such a network sees.
  */
 import { mkdir, writeFile } from 'node:fs/promises';

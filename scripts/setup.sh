@@ -10,11 +10,12 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # What the mediasoup worker is compiled against, ffmpeg for OBS/RTMP ingest, and what runs the
 # browser tests: Chromium, Firefox ESR, coturn (the optional TURN server, which the tests start
-# themselves), nftables and iproute2 (network namespaces whose firewall blocks UDP).
+# themselves), nftables and iproute2 (network namespaces whose firewall blocks UDP), strace (the
+# fault tests watch redis-server fsync).
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 	redis-server ffmpeg)
-[[ ${1:-} == --no-browser ]] || packages+=(chromium firefox-esr fonts-dejavu-core coturn nftables iproute2 openssl)
+[[ ${1:-} == --no-browser ]] || packages+=(chromium firefox-esr fonts-dejavu-core coturn nftables iproute2 openssl strace)
 
 missing=()
 for p in "${packages[@]}"; do

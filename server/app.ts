@@ -6,15 +6,22 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { Sfu } from '../sfu/sfu.js';
 import { Shows } from '../src/lib/server/shows.js';
-import { connectRedis } from '../src/lib/server/store.js';
 import { provideServices } from '../src/lib/server/services.js';
 import { mediaSignaling } from './signaling/media-namespace.js';
 import { liveSignaling } from './signaling/live-namespace.js';
+import { tellClientsAboutTheStore } from './signaling/store-notice.js';
 import { MediaAccess } from './signaling/media-access.js';
 import { watchConnections } from './signaling/connections.js';
 import { siteOriginCheck } from './signaling/site-origin.js';
 import { IceServers } from './signaling/ice-servers.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import { connectStore } from './redis/store-connections.js';
+import { reportDurability } from './redis/durability.js';
+import { DiskSpace } from './health/disk-space.js';
+import { probeRoutes } from './health/probes.js';
+import { closeInOrder, type ShutdownStep } from './shutdown.js';
+import { announceMissedTickets } from './missed-announcements.js';
+import { BackgroundQueues } from './background-queues.js';
 import { createDomain } from './domain.js';
 import { startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
@@ -36,32 +43,56 @@ export type GigstageServer = {
 	domain: Services;
 	/** Resolves with the bound port once listening. */
 	listen(): Promise<number>;
-	close(): Promise<void>;
+	/** Closes everything within SHUTDOWN_BOUND_MS; resolves with what could not be closed cleanly. */
+	close(): Promise<string[]>;
 };
 
 // Socket.IO drops a connection whose single message exceeds this; requests are far smaller
 // (see MAX_MESSAGE_BYTES), so only a misbehaving client hits it.
 const MAX_TRANSPORT_BYTES = 1_000_000;
+const MB = 1024 * 1024;
 
 /**
  * The composition root: one HTTP server carrying the web pages (`web`: SvelteKit's handler in
  * production, Vite's middlewares in development), Socket.IO signaling and the SFU.
  */
 export async function createServer(config: Config, log: Logger, web: RequestHandler): Promise<GigstageServer> {
+	// Before Redis: on a (nearly) full disk the embedded Redis starts refusing writes instead of dying on one.
+	const disk = new DiskSpace(config.DATA_DIR, (config.DISK_RESERVE_MB ?? 100) * MB, log);
+	await disk.start();
 	// Redis first: without the store of record nothing else may start.
-	const embedded: EmbeddedRedis | null = config.REDIS_URL ? null : await startEmbeddedRedis(config.DATA_DIR, log);
-	const redis = await connectRedis(embedded ? { socketPath: embedded.socketPath } : { url: config.REDIS_URL! }).catch(async (error) => {
+	const embedded: EmbeddedRedis | null = config.REDIS_URL ? null : await startEmbeddedRedis(config.DATA_DIR, log, { readOnly: () => disk.check() });
+	const store = await connectStore(embedded ? { socketPath: embedded.socketPath } : { url: config.REDIS_URL! }, log).catch(async (error) => {
 		await embedded?.stop();
+		disk.stop();
 		throw new Error(`cannot reach Redis: ${error instanceof Error ? error.message : error}`);
 	});
-	const domain = createDomain(config, redis, log);
+	const { redis } = store;
+	if (!embedded) void reportDurability(redis, log);
+	else disk.onChange((low) => void refuseWrites(redis, low, log));
+	const domain = createDomain(config, redis, log, { store: store.status, disk });
 
+	let stopping = false;
+	const queues = new BackgroundQueues({
+		webhooks: domain.webhooks,
+		mail: domain.mail,
+		'password resets': domain.account.reset,
+		'account erasures': domain.account.deletion,
+		reminders: domain.notifications
+	});
 	const app = express();
 	app.disable('x-powered-by');
 	app.use(withSecurityHeaders(config.PUBLIC_URL));
-	app.get('/healthz', (_req, res) => {
-		res.json({ ok: true, workers: sfu.workers.filter((w) => !w.worker.died).length });
-	});
+	app.use(
+		probeRoutes({
+			stopping: () => stopping,
+			store: () => store.status.report(),
+			embeddedRedis: () => embedded?.report() ?? null,
+			mediaWorkers: () => ({ alive: sfu.workers.filter((w) => !w.worker.died).length, configured: config.MEDIASOUP_WORKERS }),
+			queues: () => queues.report(),
+			disk: () => disk.report()
+		})
+	);
 	app.use(oneClickUnsubscribe(domain.notifications, log));
 	app.use(web);
 
@@ -77,15 +108,12 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const socketHeaders = securityHeaders(config.PUBLIC_URL);
 	io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
 	// Rooms span every node sharing this Redis: a broadcast to a gig reaches its clients everywhere.
-	const pub = redis.duplicate();
-	// No auto-pipelining for subscriptions: ioredis would defer PUNSUBSCRIBE behind UNSUBSCRIBE, lose
-	// track of their replies, and fail them as unhandled rejections when the server closes.
-	const sub = redis.duplicate({ enableAutoPipelining: false });
-	io.adapter(createAdapter(pub, sub));
+	io.adapter(createAdapter(store.adapterPub, store.adapterSub));
 	const services = { ...domain, connections: watchConnections(io, domain.accounts, log) };
 	provideServices(services);
 	const signaling = mediaSignaling(io, log);
 	const live = liveSignaling(io, services, log);
+	tellClientsAboutTheStore(io, store.status);
 	const mediaAddress = resolveMediaAddress(config);
 	logMediaAddress(mediaAddress, log);
 	const sfu = await Sfu.start(
@@ -98,8 +126,9 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		signaling.listener,
 		log
 	).catch(async (error) => {
-		for (const connection of [pub, sub, redis]) connection.disconnect();
+		store.close();
 		await embedded?.stop();
+		disk.stop();
 		throw error;
 	});
 	// One host seat per gig, shared by the studio and OBS ingest: whoever holds it hosts.
@@ -110,11 +139,33 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
 	// Ending a session (password reset, signing out elsewhere, deleting the account) closes its sockets on every node.
 	domain.account.sockets.attach(async (sessionIds) => services.connections.closeSessions(sessionIds));
-	domain.webhooks.start();
-	domain.mail.start();
-	domain.account.reset.start();
-	domain.account.deletion.start();
-	domain.notifications.start();
+	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
+	queues.start();
+	const missedAnnouncements = announceMissedTickets(domain.purchases, store.status, log);
+
+	// Each step within its limit, all within SHUTDOWN_BOUND_MS: a broken part is named and left behind.
+	const shutdown: ShutdownStep[] = [
+		{ name: 'OBS/RTMP ingest', limitMs: 2000, run: () => ingest.close() }, // first: its bridges need the SFU, and its statuses Redis
+		{ name: 'chat and viewer counts', limitMs: 1500, run: () => live.close() },
+		{
+			name: 'Socket.IO',
+			limitMs: 2000,
+			run: () =>
+				new Promise<void>((resolve) => {
+					io.close(() => resolve());
+					server.closeIdleConnections();
+				})
+		},
+		{ name: 'mediasoup', limitMs: 2000, run: () => sfu.close() },
+		// The sweep first (it queues webhooks and mail); interrupted deliveries are recorded for a retry while Redis is still there.
+		queues.stopStep('webhooks', 1500, () => missedAnnouncements.stop()),
+		queues.stopStep('reminders', 1000), // before the mail worker: reminders and summaries queue mail
+		queues.stopStep('password resets', 500), // before the mail worker: it queues the reset links
+		queues.stopStep('account erasures', 500), // before Redis goes: an erasure cut short is claimed again after its lease
+		queues.stopStep('mail', 1000), // last of the queues: what the others queued is sent now or waits in Redis for the next start
+		{ name: 'Redis connections', limitMs: 500, run: () => store.close() },
+		{ name: 'embedded redis-server', limitMs: 4000, run: () => embedded?.stop() }
+	];
 
 	return {
 		http: server,
@@ -135,19 +186,21 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 				});
 			}),
 		async close() {
-			await ingest.close(); // first: its bridges need the SFU, and its statuses Redis
-			await live.close();
-			await new Promise<void>((resolve) => io.close(() => resolve()));
-			await sfu.close();
-			await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
-			// Timed mail first (it queues mail), then the senders; unsent mail waits in Redis for the next start.
-			await domain.notifications.stop();
-			await domain.account.reset.stop();
-			await domain.account.deletion.stop();
-			await domain.mail.stop();
+			stopping = true;
+			const unfinished = await closeInOrder(shutdown, log);
 			server.closeAllConnections();
-			for (const connection of [pub, sub, redis]) connection.disconnect();
-			await embedded?.stop();
+			disk.stop();
+			return unfinished;
 		}
 	};
+}
+
+/** Makes the embedded Redis refuse writes (NOREPLICAS) while the disk is full, and accept them again after. */
+async function refuseWrites(redis: import('ioredis').Redis, refuse: boolean, log: Logger): Promise<void> {
+	try {
+		await redis.config('SET', 'min-replicas-to-write', refuse ? '1' : '0');
+	} catch (error) {
+		// Unreachable now: it restarts with the setting the disk calls for (startEmbeddedRedis's readOnly).
+		log.debug({ err: error }, 'could not switch the embedded Redis between refusing and accepting writes');
+	}
 }

@@ -84,6 +84,11 @@ export const configSchema = z.object({
 	/** Seconds a viewer stays counted after their server node stops answering (default 30). */
 	PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number' }).int().min(1, 'PRESENCE_TTL_SECONDS must be at least 1').max(3600).optional(),
 	/**
+	 * Free space (MB) kept on DATA_DIR's disk: below it new covers and the embedded Redis's writes
+	 * are refused (reads and shows go on) until space is freed. Default 100.
+	 */
+	DISK_RESERVE_MB: z.coerce.number({ error: 'DISK_RESERVE_MB must be a number' }).min(0, 'DISK_RESERVE_MB must be at least 0').max(1_000_000).optional(),
+	/**
 	 * Which connections may name their client in X-Forwarded-For: unset trusts none (the connection's
 	 * own address counts), a number trusts that many proxies in front, or a list of addresses/CIDRs.
 	 */

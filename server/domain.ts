@@ -22,9 +22,11 @@ import { NotificationPreferences } from '../src/lib/server/notifications/prefere
 import { UnsubscribeTokens } from '../src/lib/server/notifications/unsubscribe.js';
 import { StillWanted } from '../src/lib/server/notifications/mail-checks.js';
 import { Notifications } from '../src/lib/server/notifications/notifications.js';
+import type { StoreGate } from '../src/lib/server/store.js';
+import type { DiskRoom } from '../src/lib/server/gigs/covers.js';
 
 /** Builds the domain modules on one Redis connection, from the configuration. */
-export function createDomain(config: Config, redis: Redis, log: Logger): Domain {
+export function createDomain(config: Config, redis: Redis, log: Logger, health: { store: StoreGate; disk: DiskRoom }): Domain {
 	const gigs = new Gigs(redis);
 	const tickets = new Tickets(redis);
 	const webhooks = new Webhooks(redis, gigs, { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE === 'true', log });
@@ -41,7 +43,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Domain 
 	return {
 		accounts,
 		gigs,
-		covers: new Covers(config.DATA_DIR, redis, gigs),
+		covers: new Covers(config.DATA_DIR, redis, gigs, health.disk),
 		tickets,
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, mail: notifications, log }),
 		webhooks,
@@ -61,6 +63,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger): Domain 
 				{ graceDays: config.ACCOUNT_ERASURE_DAYS ?? 30, log }
 			)
 		},
+		store: health.store,
 		settings: { publicUrl: config.PUBLIC_URL ?? null, rtmpPort: config.RTMP_PORT, platformWallet: config.PLATFORM_WALLET ?? null, devPayments }
 	};
 }

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Notifications } from '../src/lib/server/notifications/notifications.js';
+import { STORE_FAILURE_MESSAGES, STORE_FAILURE_STATUS, storeFailure } from '../src/lib/server/store-errors.js';
 
 /**
  * RFC 8058 one-click unsubscribe: mail programs POST `List-Unsubscribe=One-Click` to the address
@@ -18,6 +19,9 @@ export function oneClickUnsubscribe(notifications: Pick<Notifications, 'unsubscr
 			await notifications.preferences.set(userId, { [topic]: false });
 			res.status(200).type('text/plain').send('Unsubscribed.');
 		} catch (error) {
+			// Redis away or full: say so (the mail program may try again), not that the link is bad.
+			const failure = storeFailure(error);
+			if (failure) return void res.status(STORE_FAILURE_STATUS[failure]).set('retry-after', '60').type('text/plain').send(STORE_FAILURE_MESSAGES[failure]);
 			log.debug({ err: error }, 'one-click unsubscribe refused');
 			res.status(400).type('text/plain').send('This unsubscribe link is not valid.');
 		}

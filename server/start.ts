@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { loadConfig, ConfigError, devPaymentsEnabled, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createServer } from './app.js';
+import { SHUTDOWN_BOUND_MS } from './shutdown.js';
 
 /** Starts Gigstage with the given web layer; shared by `npm start` and `npm run dev`. */
 export async function start(loadWeb: (config: Config, log: Logger) => Promise<RequestHandler>): Promise<void> {
@@ -31,16 +32,30 @@ export async function start(loadWeb: (config: Config, log: Logger) => Promise<Re
 	}
 }
 
-function stopOnSignals(close: () => Promise<void>, log: Logger): void {
+/** The first SIGTERM or Ctrl-C closes everything within SHUTDOWN_BOUND_MS; a second one exits at once. */
+function stopOnSignals(close: () => Promise<string[]>, log: Logger): void {
 	let stopping = false;
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		process.on(signal, () => {
-			if (stopping) process.exit(1); // a second Ctrl-C means "now"
+			if (stopping) process.exit(1);
 			stopping = true;
-			log.info({ signal }, 'shutting down');
+			const started = Date.now();
+			log.info({ signal, boundMs: SHUTDOWN_BOUND_MS }, 'shutting down');
+			// closeInOrder keeps to the bound; this catches a close that never yields to it.
+			setTimeout(() => {
+				log.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown overran its bound; exiting now');
+				process.exit(1);
+			}, SHUTDOWN_BOUND_MS + 1000).unref();
 			close().then(
-				() => process.exit(0),
-				() => process.exit(1)
+				(unfinished) => {
+					if (unfinished.length) log.warn({ unfinished, ms: Date.now() - started }, 'stopped; some parts could not be closed cleanly');
+					else log.info({ ms: Date.now() - started }, 'stopped');
+					process.exit(unfinished.length ? 1 : 0);
+				},
+				(error: unknown) => {
+					log.error({ err: error }, 'shutdown failed');
+					process.exit(1);
+				}
 			);
 		});
 	}

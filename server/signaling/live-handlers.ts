@@ -8,6 +8,7 @@ import type { AudienceTracker } from './live-audience.js';
 import type { ReactionBursts } from './live-reactions.js';
 import { SignalingError, type HandlersOf } from './request.js';
 import { gigPublicRoom, gigRoom, HOME_ROOM, personRoom } from './live-rooms.js';
+import { ignoreFullStore } from '../../src/lib/server/store-errors.js';
 import { moderationHandlers } from './live-moderation.js';
 import { stageHandlers } from './live-stage.js';
 import { Turns } from './turns.js';
@@ -69,7 +70,8 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 				// The creator and admins run the show; viewers are everyone else.
 				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate };
 				socket.data.seat = joined;
-				if (joined.counted) await ctx.audience.enter(gigId, user.id);
+				// A full disk refuses the count's write, not the show: the heartbeat counts them once it can.
+				if (joined.counted) await ctx.audience.enter(gigId, user.id).catch(ignoreFullStore);
 			}
 			const [page, reactions, viewers, timedOutUntil, stage] = await Promise.all([
 				chat.messages.recent(gigId, HISTORY_PAGE),

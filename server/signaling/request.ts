@@ -4,6 +4,7 @@ import { ZodError, type z } from 'zod';
 import { MediaError } from '../../sfu/errors.js';
 import { MAX_MESSAGE_BYTES, requests, type ErrorCode } from '../../src/lib/signaling/messages.js';
 import type { LiveErrorCode } from '../../src/lib/live/messages.js';
+import { storeFailure, STORE_FAILURE_CODES, STORE_FAILURE_MESSAGES } from '../../src/lib/server/store-errors.js';
 import type { FailureLog } from './failure-log.js';
 
 /** Every code a signaling namespace (`/media`, `/live`) answers with. */
@@ -78,6 +79,9 @@ function toWireError(error: unknown, name: unknown, socketId: string, failures: 
 		const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
 		return { code: 'BAD_REQUEST', message: `invalid "${name}": ${where}${issue?.message ?? 'malformed'}` };
 	}
+	// Redis away or full: expected during an outage (StoreStatus logs it once), not a bug.
+	const failure = storeFailure(error);
+	if (failure) return { code: STORE_FAILURE_CODES[failure], message: STORE_FAILURE_MESSAGES[failure] };
 	failures.failed(socketId, String(name).slice(0, 40), error);
 	return { code: 'INTERNAL', message: 'the server could not complete this request' };
 }

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../../server/config.js';
+import { SHUTDOWN_BOUND_MS } from '../../server/shutdown.js';
 import { DOCUMENTED_CONFIG } from '../support/coturn.js';
 
-type Service = { environment?: Record<string, string>; ports?: string[]; command?: string[]; volumes?: string[]; profiles?: string[]; network_mode?: string };
+type Service = { environment?: Record<string, string>; ports?: string[]; command?: string[]; volumes?: string[]; profiles?: string[]; network_mode?: string; stop_grace_period?: string };
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
 	services: Record<string, Service>;
 	volumes: Record<string, unknown>;
@@ -78,10 +79,15 @@ describe('docker-compose.yml', () => {
 		expect(settings.some((l) => l.startsWith('lt-cred-mech') || l.startsWith('user=')), 'no static users: credentials are short-lived').toBe(false);
 	});
 
-	it('keeps Redis append-only on a named volume', () => {
+	it('keeps Redis append-only on a named volume, fsynced before every answer', () => {
 		const redis = compose.services.redis!;
 		expect(redis.command?.join(' ')).toContain('--appendonly yes');
+		expect(redis.command?.join(' ')).toContain('--appendfsync always');
 		const volume = redis.volumes?.[0]?.split(':')[0];
 		expect(volume && volume in compose.volumes).toBe(true);
+	});
+
+	it('gives Gigstage longer to stop than its own shutdown bound', () => {
+		expect(Number.parseInt(app.stop_grace_period ?? '10s', 10) * 1000).toBeGreaterThan(SHUTDOWN_BOUND_MS);
 	});
 });

@@ -58,8 +58,10 @@ describe('email in the browser', () => {
 
 		// The newcomer follows it in their own browser.
 		await page.goto(`${site.url}${new URL(link!).pathname}`);
+		await shoot(page, 'confirm-link');
 		await page.getByRole('button', { name: 'Confirm my email' }).click();
 		await expect.poll(() => page.locator('h1').textContent()).toContain('your email is confirmed');
+		await shoot(page, 'confirmed');
 		expect(await page.getByRole('complementary').count()).toBe(0);
 		for (const p of [page, admin, rendered]) await closePage(p);
 	}, 90_000);

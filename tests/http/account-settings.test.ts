@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
 import { linkIn, smtpInboxForThisFile } from '../support/smtp-inbox.js';
+import { deviceHash } from '../support/fixtures.js';
 
 const inbox = smtpInboxForThisFile();
 const site = siteForThisFile({ browser: false, env: () => ({ SMTP_URL: inbox.url }) });
@@ -34,6 +35,8 @@ describe('the account page', () => {
 		expect(changed.text).toContain('every other device was signed out');
 		expect((await here.get('/account')).status).toBe(200);
 		expect((await phone.get('/account')).location).toContain('/login');
+		// The phone logged in with the old password: it is not a known browser any more; this one stays known.
+		expect(await site.make.knownDevices(address)).toEqual([deviceHash(here.cookie('gs_device'))]);
 		await mailTo(address, /password was changed/i);
 	});
 
@@ -115,6 +118,7 @@ describe('the account page', () => {
 
 	it('deletes the account with its password: signed out, logged-in nowhere, told by mail', async () => {
 		const { address, here, phone } = await account();
+		expect(await site.make.knownDevices(address)).toHaveLength(2);
 		expect((await here.post('/account?/deleteAccount', { currentPassword: password })).text).toContain('Tick the box');
 		expect((await here.post('/account?/deleteAccount', { currentPassword: 'wrong', understood: 'on' })).status).toBe(403);
 		const deleted = await here.post('/account?/deleteAccount', { currentPassword: password, understood: 'on' });
@@ -123,6 +127,7 @@ describe('the account page', () => {
 		expect(here.session).toBeUndefined();
 		expect((await phone.get('/account')).status).toBe(303);
 		expect((await new HttpClient(site.url).post('/login', { email: address, password })).status).toBe(401);
+		expect(await site.make.knownDevices(address), 'browsers still known').toEqual([]);
 		await mailTo(address, /account was deleted/i);
 		// Asking for a reset sends nothing to a deleted account.
 		await new HttpClient(site.url).post('/account/forgot', { email: address });

@@ -4,6 +4,7 @@ import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
 import { linkIn, smtpInboxForThisFile } from '../support/smtp-inbox.js';
 import { LIVE_NAMESPACE } from '../../src/lib/live/messages.js';
+import { deviceHash } from '../support/fixtures.js';
 
 const inbox = smtpInboxForThisFile();
 const site = siteForThisFile({ browser: false, env: () => ({ SMTP_URL: inbox.url }) });
@@ -59,6 +60,9 @@ describe('forgot password', () => {
 		expect(done.status).toBe(303);
 		expect(done.location).toBe('/account?reset=1');
 		expect(browser.session).toBeDefined();
+		// Every browser the old password logged in from is forgotten; the one that reset it is known.
+		expect(elsewhere.cookie('gs_device')).toBeDefined();
+		expect(await site.make.knownDevices(address)).toEqual([deviceHash(browser.cookie('gs_device'))]);
 		expect((await browser.get('/account')).status).toBe(200);
 		expect(await closed).toBe('io server disconnect');
 		expect((await elsewhere.get('/me')).location).toContain('/login');

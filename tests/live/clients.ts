@@ -24,7 +24,7 @@ export type LiveClient = {
 	close(): void;
 };
 
-const EVENTS: EventName[] = ['chat:message', 'chat:deleted', 'reaction', 'viewers', 'status', 'moderated', 'stage'];
+const EVENTS: EventName[] = ['chat:message', 'chat:deleted', 'reaction', 'viewers', 'status', 'moderated', 'stage', 'store'];
 
 /** A Socket.IO client on `/live`, logged in when given a session cookie, recording every event. */
 export async function connectLive(url: string, cookie?: string): Promise<LiveClient> {

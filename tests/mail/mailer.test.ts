@@ -9,6 +9,9 @@ import type { Letter } from '../../src/lib/server/mail/letter.js';
 import { redisForThisFile } from '../support/redis.js';
 import { smtpInboxForThisFile } from '../support/smtp-inbox.js';
 import { testLog } from '../support/log.js';
+import { startExternalRedis } from '../support/redis-server.js';
+import { connectRedis } from '../../src/lib/server/store.js';
+import { createLogger } from '../../server/log.js';
 
 const store = redisForThisFile();
 const inbox = smtpInboxForThisFile();
@@ -71,6 +74,8 @@ describe('sending mail', () => {
 		expect(mail.html).not.toContain('<b>Jazz');
 		expect(mail.html).toContain('href="https://gigs.example.org/gigs/abc/watch"');
 		expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+		// Its id, so a copy sent again after a lost outcome is the same message to mail programs.
+		expect(mail.messageId).toMatch(/^<mail_[a-z0-9]{16}@example\.org>$/);
 		expect(mail.headers.get('list')).toMatchObject({ unsubscribe: { url: 'https://gigs.example.org/mail/unsubscribe/t/one-click' } });
 		expect(mail.attachments).toHaveLength(1);
 		expect(mail.attachments[0]).toMatchObject({ filename: 'jazz.ics', contentType: 'text/calendar' });
@@ -104,6 +109,35 @@ describe('sending mail', () => {
 			if (!inboxRunning()) await inbox.start();
 		}
 	});
+
+	it('waits out a Redis outage quietly, failing fast, and sends what was queued once Redis is back', async () => {
+		const external = await startExternalRedis();
+		const lines: { level: number; msg: string }[] = [];
+		const log = createLogger('debug', new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+		const connection = await connectRedis({ url: external.url });
+		const mailer = new Mailer(connection, { transport: new SmtpTransport({ url: inbox.url, from: 'Gigstage <gigs@example.org>', timeoutMs: 2000 }), checks: { stillWanted: async () => true }, links, log, pollMs: 50 });
+		try {
+			const to = address();
+			await mailer.send(to, letter({ subject: 'Queued before' }), about);
+			await external.kill();
+			mailer.start();
+			// Passes keep failing, each at once, and none of them says so above debug.
+			await expect.poll(() => lines.filter((l) => /mail worker pass failed/.test(l.msg)).length, { timeout: 10_000 }).toBeGreaterThan(5);
+			const begun = performance.now();
+			await expect(mailer.send(to, letter({ subject: 'Refused' }), about)).rejects.toThrow();
+			expect(performance.now() - begun).toBeLessThan(1000);
+
+			await external.start();
+			await inbox.waitFor('the mail queued before the outage', (m) => m.envelopeTo.includes(to) && m.subject === 'Queued before');
+			await mailer.send(to, letter({ subject: 'Queued after' }), about);
+			await inbox.waitFor('a mail queued after it', (m) => m.envelopeTo.includes(to) && m.subject === 'Queued after');
+			expect(lines.filter((l) => l.level >= 40).map((l) => l.msg), 'warnings and errors logged').toEqual([]);
+		} finally {
+			await mailer.stop();
+			connection.disconnect();
+			await external.close();
+		}
+	}, 30_000);
 
 	it('gives up at once on an address the server refuses, and lists the failure', async () => {
 		const mailer = node();

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { rawHeader, smtpInboxForThisFile, type ReceivedMail } from '../support/smtp-inbox.js';
 import type { Person } from '../support/fixtures.js';
 import { mailNodesForThisFile, PUBLIC_URL } from './mail-nodes.js';
+import { Purchases } from '../../src/lib/server/tickets/purchases.js';
+import { testLog } from '../support/log.js';
 
 const inbox = smtpInboxForThisFile();
 const cluster = mailNodesForThisFile(inbox);
@@ -75,6 +77,23 @@ describe('receipts', () => {
 		expect(notice.text).not.toContain(buyer.user.email);
 		expect(rawHeader(notice, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
 		expect((notice.headers.get('list') as { unsubscribe?: { url: string } }).unsubscribe?.url).toMatch(new RegExp(`^${PUBLIC_URL}/mail/unsubscribe/${creator.user.id}\\.ticketSold\\.[\\w-]{43}/one-click$`));
+	});
+	it('mails the receipt of a ticket whose announcement an outage cut off, once, when the missed announcements are swept', async () => {
+		const creator = await cluster.make.person('creator');
+		const gig = await cluster.make.gig(creator, { title: 'Cut-off gig' });
+		const buyer = await cluster.make.person();
+		// Redis went away between issuing the ticket and queueing its mail and webhook.
+		const cutOff = new Purchases(cluster.make.gigs, cluster.make.tickets, { devPayments: false, stripe: null, webhooks: { ticketIssued: async () => false }, mail: { ticketIssued: async () => false }, log: testLog });
+		expect((await cutOff.buy(buyer.user, gig.id, 'free', PUBLIC_URL)).kind).toBe('ticket');
+		await settled();
+		expect(to(buyer, /^Your ticket/)).toEqual([]);
+
+		// Both nodes sweep at the same moment, then again: the receipt goes once.
+		await Promise.all(cluster.nodes.map((node) => node.domain.purchases.announceMissed(0)));
+		await Promise.all(cluster.nodes.map((node) => node.domain.purchases.announceMissed(0)));
+		await inbox.waitFor('the receipt', (m) => m.envelopeTo.includes(buyer.user.email) && m.subject === 'Your ticket: Cut-off gig');
+		await settled();
+		expect(to(buyer, /^Your ticket/)).toHaveLength(1);
 	});
 });
 
@@ -179,5 +198,13 @@ describe('the creator’s daily summary', () => {
 		expect(summary.text).toContain('Summed gig');
 		await settled();
 		expect(to(creator, /^Your sales on/)).toHaveLength(1);
+	});
+});
+
+describe('a node’s mail queues', () => {
+	it('are listed as running in /readyz, with the webhook queue', async () => {
+		const address = cluster.nodes[0]!.http.address() as { port: number };
+		const ready = (await (await fetch(`http://127.0.0.1:${address.port}/readyz`)).json()) as { checks: { queues: Record<string, boolean> } };
+		expect(ready.checks.queues).toEqual({ webhooks: true, mail: true, 'password resets': true, 'account erasures': true, reminders: true });
 	});
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IceRoute } from '../../src/lib/media/ice-route.js';
+import { anyCheckAnswered, IceRoute } from '../../src/lib/media/ice-route.js';
 import { connectionPath } from '../../src/lib/media/connection-path.js';
 
 const stun = { urls: ['stun:turn.example.org:3478'] };
@@ -51,5 +51,14 @@ describe('the connection path read from stats', () => {
 
 	it('says nothing before a pair is selected', () => {
 		expect(connectionPath(report({ id: 'p1', type: 'candidate-pair', localCandidateId: 'l1', remoteCandidateId: 'r1' }, host, sfuUdp))).toBeNull();
+	});
+});
+
+describe('whether a direct attempt got any answer', () => {
+	it('sees Chromium’s answered checks and Firefox’s succeeded pairs, and silence as silence', () => {
+		expect(anyCheckAnswered(report({ id: 'p1', type: 'candidate-pair', state: 'in-progress', requestsSent: 9, responsesReceived: 1 }))).toBe(true);
+		expect(anyCheckAnswered(report({ id: 'p1', type: 'candidate-pair', state: 'succeeded' }))).toBe(true);
+		expect(anyCheckAnswered(report({ id: 'p1', type: 'candidate-pair', state: 'in-progress', requestsSent: 9, responsesReceived: 0 }))).toBe(false);
+		expect(anyCheckAnswered(report({ id: 't', type: 'transport' }))).toBe(false);
 	});
 });

@@ -3,7 +3,7 @@
  * closes the stream and chat connections already open, on every node, not only new requests.
  * Node A is the production server with its pages; node B serves Socket.IO on the same Redis.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -114,11 +114,15 @@ describe('connections closed when access ends', () => {
 
 	describe('from a third node in this process', () => {
 		let third: GigstageServer;
+		const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-third-'));
 		beforeAll(async () => {
-			const config = loadConfig({ REDIS_URL: shared.url, PORT: '0', HOST: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', RTMP_ENABLED: 'false', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'gigstage-third-')) });
+			const config = loadConfig({ REDIS_URL: shared.url, PORT: '0', HOST: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', RTMP_ENABLED: 'false', DATA_DIR: dataDir });
 			third = await createServer(config, pino({ level: 'silent' }), (_req, res) => void res.status(404).end());
 		});
-		afterAll(() => third?.close());
+		afterAll(async () => {
+			await third?.close();
+			rmSync(dataDir, { recursive: true, force: true });
+		});
 
 		it('closes every connection of a person, whichever session opened it (a password change, a deleted account)', async () => {
 			const { gig, viewer } = await make.show();

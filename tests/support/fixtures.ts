@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Accounts, type User } from '../../src/lib/server/accounts/accounts.js';
 import { Gigs, type Gig } from '../../src/lib/server/gigs/gigs.js';
@@ -18,6 +19,8 @@ export const gigInput = (over: Record<string, unknown> = {}) => ({
 	currency: 'EUR',
 	...over
 });
+/** How a browser's `gs_device` cookie is stored among an account's known browsers. */
+export const deviceHash = (deviceCookie: string | undefined) => createHash('sha256').update(deviceCookie ?? '').digest('base64url');
 const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.test`;
 
 /** People, gigs and tickets made straight in Redis through the domain, for tests about other things. */
@@ -70,5 +73,12 @@ export function fixtures(redis: Redis) {
 		await accounts.markEmailConfirmed(id);
 	}
 
-	return { accounts, gigs, tickets, person, gig, ticket, show, confirmEmail };
+	/** The browsers (`gs_device` cookies, as sha256 hashes) the account with this address is known to log in from. */
+	async function knownDevices(email: string): Promise<string[]> {
+		const id = await accounts.idForEmail(email);
+		const keys = await redis.keys(`gs:known-device:${id}:*`);
+		return keys.map((key) => key.split(':').pop()!).sort();
+	}
+
+	return { accounts, gigs, tickets, person, gig, ticket, show, confirmEmail, knownDevices };
 }

@@ -14,7 +14,23 @@ export type ServerProcess = {
 	logs: string[];
 	/** Its data directory; its embedded Redis listens on `<dataDir>/redis/redis.sock`. */
 	dataDir: string;
+	/** Resolves when the process has exited, however it ended. */
+	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+	/** SIGTERM (SIGKILL after 5 s); removes the data directory unless it was given. */
 	stop(): Promise<void>;
+	/** SIGKILL, as a crash or the OOM killer would; keeps the data directory. */
+	kill(): Promise<void>;
+};
+
+export type ServerProcessOptions = {
+	/** Runs it inside this network namespace, on the default HTTP port and media address. */
+	netns?: Netns;
+	/** Go to node before the entry (e.g. `--import` of a test probe). */
+	nodeArgs?: string[];
+	/** Use this data directory (kept after stop) instead of a fresh temporary one: a restart finds its data. */
+	dataDir?: string;
+	/** Runs node under another command (e.g. in its own mount namespace); it must exec what it is given. */
+	wrap?: (command: string[]) => string[];
 };
 
 // On the machine's own network a test server keeps HTTP and media on loopback and takes free ports.
@@ -28,10 +44,10 @@ const ADDRESS_SETTINGS = ['PORT', 'HOST', 'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRES
  * `netns` with the default HTTP port and media address (its first network address, detected).
  * `nodeArgs` go to node before the entry (e.g. `--import` of a test probe).
  */
-export async function startServerProcess(env: Record<string, string> = {}, options: { netns?: Netns; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
-	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
+export async function startServerProcess(env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+	const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
 	const inherited = options.netns ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !ADDRESS_SETTINGS.includes(name))) : process.env;
-	const argv = [process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts'];
+	const argv = (options.wrap ?? ((c) => c))([process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts']);
 	const [command, ...args] = options.netns ? options.netns.command(argv) : argv;
 	const child = stopOnExit(spawn(command!, args, {
 		cwd: root,
@@ -39,6 +55,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 		stdio: ['ignore', 'pipe', 'pipe']
 	}));
 	const logs: string[] = [];
+	const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${logs.join('\n')}`)), 30_000);
 		let buffered = '';
@@ -67,15 +84,20 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
 		pid: child.pid!,
 		logs,
 		dataDir,
+		exited,
 		stop: async () => {
 			await stop(child);
-			rmSync(dataDir, { recursive: true, force: true });
+			if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+		},
+		kill: async () => {
+			child.kill('SIGKILL');
+			await exited;
 		}
 	};
 }
 
 function stop(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null) return Promise.resolve();
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
 	return new Promise((resolve) => {
 		const force = setTimeout(() => child.kill('SIGKILL'), 5000);
 		child.once('exit', () => {

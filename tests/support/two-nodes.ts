@@ -91,7 +91,8 @@ export async function serveNode(): Promise<void> {
 	});
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on now, on loopback. */
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const probe = net.createServer();
 		probe.once('error', reject);

@@ -64,6 +64,23 @@ describe('webhook events', () => {
 		expect(sent.map((r) => [r.event?.type, r.event?.data.ticket?.id])).toEqual([['ticket.issued', (result as { ticket: { id: string } }).ticket.id]]);
 	});
 
+	it('announces, once, a ticket whose announcement an outage cut off after it was issued', async () => {
+		const { webhooks, gigs, tickets } = await domain();
+		const gig = await gigs.create(CREATOR, gigInput());
+		// Redis went away between issuing the ticket and queueing its announcement.
+		const cutOff = new Purchases(gigs, tickets, { devPayments: false, stripe: null, webhooks: { ticketIssued: async () => false }, log: testLog });
+		const result = await cutOff.buy(fan, gig.id, 'free', 'http://gigstage.test');
+		expect(result.kind).toBe('ticket');
+		expect(await sendAll(webhooks)).toEqual([]);
+
+		const purchases = new Purchases(gigs, tickets, { devPayments: false, stripe: null, webhooks, log: testLog });
+		expect(await purchases.announceMissed(30_000), 'not before the grace is over').toBe(0);
+		expect(await purchases.announceMissed(0)).toBe(1);
+		expect(await purchases.announceMissed(0), 'announced tickets are not swept again').toBe(0);
+		const sent = await sendAll(webhooks);
+		expect(sent.map((r) => [r.event?.type, r.event?.data.ticket?.id])).toEqual([['ticket.issued', (result as { ticket: { id: string } }).ticket.id]]);
+	});
+
 	it('announces a gig going live and ending, each once even if the host starts again', async () => {
 		const { webhooks, gigs } = await domain();
 		const gig = await gigs.create(CREATOR, gigInput());

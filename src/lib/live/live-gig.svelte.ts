@@ -8,6 +8,9 @@ export type ChatPhase = 'connecting' | 'open' | 'reconnecting' | 'refused' | 'ba
 /** How a request went, for the page to say: the server's own sentence when it refused. */
 export type Outcome = { ok: true } | { ok: false; code: string; message: string };
 
+// Failures that pass: joining is tried again after a pause.
+const RETRIED = new Set(['TIMEOUT', 'DISCONNECTED', 'INTERNAL', 'UNAVAILABLE']);
+
 // A chat that runs for hours keeps the newest messages in the page; older ones load again on scroll.
 const KEEP_MESSAGES = 1000;
 
@@ -58,6 +61,12 @@ export class LiveGig {
 			for (const listener of this.reactionListeners) listener(kind, count);
 		});
 		socket.on('stage', (stage) => (this.stage = stage));
+		// The server lost its database for a while: chat pauses, and joining again reloads it.
+		socket.on('store', ({ available }) => {
+			if (this.closed || this.phase === 'banned' || this.phase === 'refused') return;
+			if (available) void this.join();
+			else this.phase = 'reconnecting';
+		});
 		socket.on('moderated', (event) => {
 			if (event.action === 'ban') this.phase = 'banned';
 			else this.timedOutUntil = event.until;
@@ -156,7 +165,7 @@ export class LiveGig {
 			if (this.closed) return;
 			if (error instanceof SignalingFailure && error.code === 'BANNED') {
 				this.phase = 'banned';
-			} else if (error instanceof SignalingFailure && error.code !== 'TIMEOUT' && error.code !== 'DISCONNECTED' && error.code !== 'INTERNAL') {
+			} else if (error instanceof SignalingFailure && !RETRIED.has(error.code)) {
 				this.phase = 'refused';
 				this.refusal = error.message;
 			} else {

@@ -75,7 +75,7 @@ export type LiveRequestPayload<N extends LiveRequestName> = z.input<(typeof live
 
 /** Codes the live protocol answers with: the shared ones of `/media` and its own. */
 export type LiveErrorCode =
-	| Extract<ErrorCode, 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNKNOWN_MESSAGE' | 'NOT_JOINED' | 'ALREADY_JOINED' | 'LOGIN_REQUIRED' | 'GIG_NOT_FOUND' | 'GIG_CANCELLED' | 'TICKET_REQUIRED' | 'BANNED' | 'INTERNAL'>
+	| Extract<ErrorCode, 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNKNOWN_MESSAGE' | 'NOT_JOINED' | 'ALREADY_JOINED' | 'LOGIN_REQUIRED' | 'GIG_NOT_FOUND' | 'GIG_CANCELLED' | 'TICKET_REQUIRED' | 'BANNED' | 'UNAVAILABLE' | 'STORAGE_FULL' | 'INTERNAL'>
 	| 'RATE_LIMITED'
 	| 'TIMED_OUT'
 	| 'NOT_MODERATOR'
@@ -149,4 +149,9 @@ export type LiveServerEvents = {
 	moderated: (event: Moderated) => void;
 	/** The gig's stage changed: sent to everyone in its chat. */
 	stage: (stage: StageSnapshot) => void;
+	/**
+	 * The server lost (false) or found again (true) its database: chat pauses meanwhile (the show
+	 * goes on), and a page joins again when it is back.
+	 */
+	store: (state: { available: boolean }) => void;
 };

@@ -22,7 +22,11 @@ export type DomainErrorCode =
 	| 'TOKEN_EXPIRED'
 	| 'TOKEN_OTHER_ACCOUNT'
 	| 'WRONG_PASSWORD'
-	| 'ACCOUNT_HAS_GIGS';
+	| 'ACCOUNT_HAS_GIGS'
+	/** The store of record cannot be reached right now (see store-errors.ts). */
+	| 'UNAVAILABLE'
+	/** The disk is full: nothing new can be saved (see store-errors.ts). */
+	| 'STORAGE_FULL';
 
 const STATUS: Record<DomainErrorCode, number> = {
 	INVALID_INPUT: 400,
@@ -47,7 +51,9 @@ const STATUS: Record<DomainErrorCode, number> = {
 	TOKEN_EXPIRED: 410,
 	TOKEN_OTHER_ACCOUNT: 403,
 	WRONG_PASSWORD: 403,
-	ACCOUNT_HAS_GIGS: 409
+	ACCOUNT_HAS_GIGS: 409,
+	UNAVAILABLE: 503,
+	STORAGE_FULL: 507
 };
 
 // The SvelteKit bundle and the server each load their own copy of this module, so an error made

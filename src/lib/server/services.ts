@@ -12,6 +12,7 @@ import type { EmailConfirmation } from './accounts/email-confirmation.js';
 import type { PasswordReset } from './accounts/password-reset.js';
 import type { AccountSettings } from './accounts/account-settings.js';
 import type { AccountDeletion } from './accounts/account-deletion.js';
+import type { StoreGate } from './store.js';
 import type { Connections } from './connections.js';
 
 /** What pages may know of the server's configuration. */
@@ -44,6 +45,8 @@ export type Services = {
 	notifications: Notifications;
 	account: AccountServices;
 	settings: SiteSettings;
+	/** Whether Redis answers right now: pages answer 503 at once while it does not. */
+	store: StoreGate;
 	/** Closes open stream and chat connections on every node (log-out, cancelled gig…). */
 	connections: Connections;
 };

@@ -88,6 +88,10 @@ export type ErrorCode =
 	| 'WRONG_DIRECTION'
 	| 'ALREADY_CONNECTED'
 	| 'MEDIA_UNAVAILABLE'
+	/** The server cannot reach its database for a moment: try again shortly. */
+	| 'UNAVAILABLE'
+	/** The server's storage is full: nothing new can be saved for now. */
+	| 'STORAGE_FULL'
 	| 'INTERNAL';
 
 export type WireError = { code: ErrorCode; message: string };

@@ -9,6 +9,7 @@ import { formFailure } from '$lib/server/forms';
 import type { MailTopic } from '$lib/server/mail/outgoing';
 import { services } from '$lib/server/services';
 import { clearSessionCookie } from '$lib/server/session-cookie';
+import { rememberThisBrowser } from '$lib/server/known-browser';
 import { gigFormOptions } from '../gigs/new/gig-form.server';
 
 const LOGIN = '/login?next=/account';
@@ -64,6 +65,7 @@ export const actions: Actions = {
 	changePassword: (event) =>
 		inSection('password', event, async (user, form) => {
 			await services().account.settings.changePassword(user, event.locals.sessionToken!, Object.fromEntries(form));
+			await rememberThisBrowser(event.cookies, user.id, event.url.protocol === 'https:');
 			return { saved: 'Your password is changed, and every other device was signed out.' };
 		}),
 

@@ -153,8 +153,10 @@ export class Accounts {
 		return stored !== null && (await this.passwords.verify(password.slice(0, 200), stored));
 	}
 
+	/** A new password (reset or change): the browsers it was used from are not known any more (see login-guard.ts). */
 	async setPassword(userId: string, password: string): Promise<void> {
 		await this.redis.hset(key.user(userId), 'passwordHash', await this.passwords.hash(password));
+		await this.guard.forgetDevices(userId);
 	}
 
 	/** The person followed the link mailed to their address. */
@@ -173,6 +175,7 @@ export class Accounts {
 	/** Soft delete: the account is gone from every page at once (see `user`); its data waits for `erase`. */
 	async markDeleted(userId: string, now = Date.now()): Promise<void> {
 		await this.redis.multi().hset(key.user(userId), 'deletedAt', String(now)).sadd(deletedAccountsKey, userId).exec();
+		await this.guard.forgetDevices(userId);
 	}
 
 	/**

@@ -22,21 +22,23 @@ for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + ttl, ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ttl)
 `;
 
-// Distinct people: one person watching through two nodes (or tabs) counts once.
-const COUNT = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+// Distinct people among the unexpired: one person watching through two nodes (or tabs) counts once.
+const DISTINCT = `
 local people, count = {}, 0
-for _, holder in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, holder in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
   local person = string.match(holder, '^[^@]+')
   if not people[person] then people[person] = true; count = count + 1 end
 end
 `;
 
-const PEEK = `${COUNT}
+// Only reads: a viewer joining gets a count even while Redis refuses writes (a full disk).
+const PEEK = `${NOW}${DISTINCT}
 return {count, version}
 `;
 
-const ANNOUNCE = `${COUNT}
+const ANNOUNCE = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+${DISTINCT}
 local previous = redis.call('SET', KEYS[2], count, 'GET', 'PX', 86400000)
 return {count, version, previous == tostring(count) and 0 or 1}
 `;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { DomainError } from '../errors.js';
@@ -21,6 +21,11 @@ const SIGNATURES: { type: string; ext: string; test: (b: Buffer) => boolean }[] 
 
 const FILE_NAME = /^[a-z0-9]+-[a-z0-9]+\.(png|jpg|webp)$/;
 
+/** Whether the disk has room (DiskSpace in production); `check` looks again after a write failed. */
+export type DiskRoom = { readonly low: boolean; check(): Promise<boolean> };
+
+const ROOMY: DiskRoom = { low: false, check: async () => false };
+
 /**
  * Cover images of gigs, stored as files under DATA_DIR/covers: one file per gig (a new cover
  * deletes the one it replaces) and a limited number of uploads per person and per hour, so nobody
@@ -32,7 +37,8 @@ export class Covers {
 	constructor(
 		dataDir: string,
 		private readonly redis: Redis,
-		private readonly gigs: Gigs
+		private readonly gigs: Gigs,
+		private readonly disk: DiskRoom = ROOMY
 	) {
 		this.dir = path.resolve(dataDir, 'covers');
 	}
@@ -45,11 +51,12 @@ export class Covers {
 		const bytes = Buffer.from(await file.arrayBuffer());
 		const kind = SIGNATURES.find((s) => s.test(bytes));
 		if (!kind) throw new DomainError('INVALID_INPUT', 'The cover must be a PNG, JPEG or WebP image.', { cover: 'Use a PNG, JPEG or WebP image' });
+		if (this.disk.low) throw diskFull(); // before the limits: a refused upload does not count
 		await limitRate(this.redis, `cover:${user.id}`, COVER_UPLOADS_PER_HOUR.perPerson, 3600);
 		await limitRate(this.redis, `cover-address:${addressBucket(clientAddress)}`, COVER_UPLOADS_PER_HOUR.perAddress, 3600);
 		const name = `${gigId}-${newId(8)}.${kind.ext}`;
 		await mkdir(this.dir, { recursive: true });
-		await writeFile(path.join(this.dir, name), bytes);
+		await this.write(path.join(this.dir, name), bytes);
 		let replaced: string | null;
 		try {
 			replaced = await this.gigs.setCover(gigId, user, name);
@@ -71,7 +78,34 @@ export class Covers {
 		}
 	}
 
+	/** Whole or not at all: written beside its name (never served), synced, then renamed into place. */
+	private async write(file: string, bytes: Buffer): Promise<void> {
+		const partial = `${file}.part`;
+		try {
+			const handle = await open(partial, 'wx');
+			try {
+				await handle.writeFile(bytes);
+				await handle.sync();
+			} finally {
+				await handle.close();
+			}
+			await rename(partial, file);
+		} catch (error) {
+			await rm(partial, { force: true });
+			const code = (error as { code?: unknown }).code;
+			if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+			await this.disk.check();
+			throw diskFull();
+		}
+	}
+
 	private async remove(name: string): Promise<void> {
 		if (FILE_NAME.test(name)) await rm(path.join(this.dir, name), { force: true });
 	}
+}
+
+function diskFull(): DomainError {
+	return new DomainError('STORAGE_FULL', 'The server’s disk is full, so the cover image could not be saved. Try again later.', {
+		cover: 'Not saved: the server’s disk is full'
+	});
 }

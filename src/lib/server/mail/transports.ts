@@ -39,6 +39,8 @@ export class SmtpTransport implements MailTransport {
 	async send(mail: StoredMail): Promise<SendResult> {
 		try {
 			await this.transport.sendMail({
+				// The mail's own id: a copy sent again (its outcome was lost to an outage) is the same message to mail programs.
+				messageId: `<${mail.id}@${senderDomain(this.options.from)}>`,
 				from: this.options.from,
 				to: mail.to,
 				subject: mail.subject,
@@ -56,6 +58,11 @@ export class SmtpTransport implements MailTransport {
 	close(): void {
 		this.transport.close();
 	}
+}
+
+/** "Gigstage <gigs@example.org>" → "example.org". */
+function senderDomain(from: string): string {
+	return /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? 'gigstage.invalid';
 }
 
 /** A 5xx answer about the recipient will not change on a retry; anything else (down, busy, 4xx, login) may. */

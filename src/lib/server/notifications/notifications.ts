@@ -28,8 +28,8 @@ export class Notifications {
 		this.loop = new QueueLoop(() => this.runOnce(), { name: 'reminder', batch: Number.POSITIVE_INFINITY, pollMs: options.pollMs ?? 10_000, log: ctx.log });
 	}
 
-	/** A ticket was issued (called on every issue; each mail goes once per ticket). */
-	ticketIssued(ticket: Ticket): Promise<void> {
+	/** A ticket was issued (called on every announcement; each mail goes once per ticket). False if it could not be queued now. */
+	ticketIssued(ticket: Ticket): Promise<boolean> {
 		return this.tickets.issued(ticket);
 	}
 

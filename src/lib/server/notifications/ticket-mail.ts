@@ -8,8 +8,8 @@ import type { DailySales } from './daily-sales.js';
 /**
  * Mail about a new ticket: the buyer's receipt (free or paid) with the start in their own time
  * zone, the watch link and a calendar file; the creator's "someone got a ticket" if they asked
- * for it; and the sale in the creator's daily summary. Each happens once per ticket, however
- * often issuing is retried.
+ * for it; and the sale in the creator's daily summary. Each happens once per ticket (its own
+ * once-key), however often issuing or announcing is retried.
  */
 export class TicketMail {
 	constructor(
@@ -17,11 +17,11 @@ export class TicketMail {
 		private readonly sales: DailySales
 	) {}
 
-	/** Never throws: a mail problem must not fail a purchase. */
-	async issued(ticket: Ticket): Promise<void> {
+	/** Never throws (a mail problem must not fail a purchase): false when it could not queue now, to be announced again later. */
+	async issued(ticket: Ticket): Promise<boolean> {
 		try {
 			const gig = await this.ctx.gigs.get(ticket.gigId);
-			if (!gig) return;
+			if (!gig) return true;
 			await this.sales.record(gig.creatorId, ticket);
 			const [buyer, creator] = await Promise.all([this.ctx.accounts.user(ticket.userId), this.ctx.accounts.user(gig.creatorId)]);
 			const links = gigLinks(this.ctx.links, gig);
@@ -50,8 +50,10 @@ export class TicketMail {
 				});
 				await this.ctx.mailer.send(creator.email, notice, { kind: 'ticketSold', userId: creator.id, topic: 'ticketSold' }, { headers: unsubscribe.headers, once: `sold:${ticket.id}` });
 			}
+			return true;
 		} catch (error) {
 			this.ctx.log.error({ err: error, ticketId: ticket.id }, 'could not queue the mail about a new ticket');
+			return false;
 		}
 	}
 }

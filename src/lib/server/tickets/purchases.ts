@@ -114,12 +114,38 @@ export class Purchases {
 		}
 	}
 
-	/** Every payment path issues here, so the creator's webhook and the mail hear of each new ticket (once each). */
+	/**
+	 * Every payment path issues here, so the creator's webhook and the mail hear of each new
+	 * ticket (once: see announce). The ticket is what the buyer paid for: it is answered even when
+	 * its announcement cannot be queued right now; announceMissed() queues that later.
+	 */
 	private async issue(checkoutId: string, capacity: number | null, options: { requireHold?: boolean } = {}): Promise<Ticket> {
 		const ticket = await this.tickets.issue(checkoutId, capacity, Date.now(), options);
-		await this.options.webhooks.ticketIssued(ticket);
-		await this.options.mail?.ticketIssued(ticket);
+		await this.announce(ticket);
 		return ticket;
+	}
+
+	/** Announces tickets issued at least `graceMs` ago whose announcement was cut off; returns how many. */
+	async announceMissed(graceMs = 30_000, now = Date.now()): Promise<number> {
+		let announced = 0;
+		for (const ticketId of await this.tickets.unannounced(now - graceMs)) {
+			const ticket = await this.tickets.ticket(ticketId);
+			if (!ticket) await this.tickets.announced(ticketId);
+			else if (await this.announce(ticket)) announced++;
+		}
+		return announced;
+	}
+
+	/**
+	 * Queues the creator's `ticket.issued` and the ticket's mail (receipt, sale notice). Each has
+	 * its own once-key, so announcing again after a partial failure queues only what is missing.
+	 */
+	private async announce(ticket: Ticket): Promise<boolean> {
+		const [webhook, mail] = await Promise.all([this.options.webhooks.ticketIssued(ticket), this.options.mail?.ticketIssued(ticket) ?? true]);
+		if (!webhook || !mail) return false;
+		// If this fails the announcement is queued again later, and the once-keys drop the repeats.
+		await this.tickets.announced(ticket.id).catch(() => undefined);
+		return true;
 	}
 }
 

@@ -34,7 +34,9 @@ const key = {
 	// userId -> the checkout holding that person's seat: only that checkout may still be paid.
 	gigHoldCheckouts: (gigId: string) => `gs:gig-hold-checkouts:${gigId}`,
 	ticket: (id: string) => `gs:ticket:${id}`,
-	userTickets: (userId: string) => `gs:user-tickets:${userId}`
+	userTickets: (userId: string) => `gs:user-tickets:${userId}`,
+	// ticketId scored by issue time: issued, but its announcement (webhook) not yet queued.
+	unannounced: 'gs:tickets-unannounced'
 };
 
 // Holding a seat, issuing a ticket and giving a seat back are single Lua scripts: two buyers of
@@ -69,7 +71,7 @@ return 'OK'
 // requireHold: the test checkout sells only while this checkout still holds the buyer's seat. A
 // card payment (Stripe) has taken the money already: it gets a ticket whenever a seat is free.
 const ISSUE_TICKET = `${DROP_EXPIRED_HOLDS}
-local checkout, tickets, holds, ticket, userTickets, holdCheckouts = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local checkout, tickets, holds, ticket, userTickets, holdCheckouts, unannounced = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local ticketId, now, capacity, requireHold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local status = redis.call('HGET', checkout, 'status')
 if not status then return {'CHECKOUT_NOT_FOUND'} end
@@ -99,6 +101,7 @@ redis.call('HSET', tickets, userId, ticketId)
 redis.call('ZREM', holds, userId)
 redis.call('HDEL', holdCheckouts, userId)
 redis.call('ZADD', userTickets, now, ticketId)
+redis.call('ZADD', unannounced, now, ticketId)
 redis.call('HSET', checkout, 'status', 'paid', 'ticketId', ticketId)
 redis.call('PERSIST', checkout)
 return {'OK', ticketId}
@@ -196,13 +199,14 @@ export class Tickets {
 		const newTicketId = newId(12);
 		const [status, ticketId] = (await this.redis.eval(
 			ISSUE_TICKET,
-			6,
+			7,
 			key.checkout(checkoutId),
 			key.gigTickets(checkout.gigId),
 			key.gigHolds(checkout.gigId),
 			key.ticket(newTicketId),
 			key.userTickets(checkout.userId),
 			key.gigHoldCheckouts(checkout.gigId),
+			key.unannounced,
 			newTicketId,
 			now,
 			capacity ?? 0,
@@ -232,6 +236,19 @@ export class Tickets {
 	/** Seats held right now by checkouts in progress. */
 	async held(gigId: string, now = Date.now()): Promise<number> {
 		return this.redis.zcount(key.gigHolds(gigId), `(${now}`, '+inf');
+	}
+
+	/**
+	 * Issuing a ticket and queueing its announcement are two steps; a ticket is listed as
+	 * unannounced by the same script that issues it, and unlisted once announced, so one whose
+	 * announcement was cut off (Redis or the node gone in between) is found and announced later.
+	 */
+	async unannounced(issuedBefore: number, limit = 50): Promise<string[]> {
+		return this.redis.zrangebyscore(key.unannounced, '-inf', issuedBefore, 'LIMIT', 0, limit);
+	}
+
+	async announced(ticketId: string): Promise<void> {
+		await this.redis.zrem(key.unannounced, ticketId);
 	}
 
 	async hasTicket(gigId: string, userId: string): Promise<boolean> {

@@ -108,9 +108,12 @@ export class Webhooks {
 		return this.announceGig('gig.ended', gigId);
 	}
 
-	/** Issuing is idempotent, so this is called on every issue: only the ticket's first announcement is queued. */
-	async ticketIssued(ticket: Ticket): Promise<void> {
-		await this.announce({ gigId: ticket.gigId, once: `ticket.issued:${ticket.id}` }, (gig) => ticketIssuedEvent(gig, ticket));
+	/**
+	 * Issuing is idempotent, so this is called on every issue: only the ticket's first announcement
+	 * is queued. False if it could not be queued now (Redis away): the caller tries again later.
+	 */
+	async ticketIssued(ticket: Ticket): Promise<boolean> {
+		return this.announce({ gigId: ticket.gigId, once: `ticket.issued:${ticket.id}` }, (gig) => ticketIssuedEvent(gig, ticket));
 	}
 
 	private async announceGig(type: 'gig.live' | 'gig.ended', gigId: string): Promise<void> {
@@ -118,13 +121,15 @@ export class Webhooks {
 		await this.announce({ gigId, once: `${type}:${gigId}` }, (gig) => gigEvent(type, gig));
 	}
 
-	private async announce({ gigId, once }: { gigId: string; once: string }, event: (gig: Gig) => WebhookEvent): Promise<void> {
+	/** Queues the event (or finds it needs none); false if that could not be done now. */
+	private async announce({ gigId, once }: { gigId: string; once: string }, event: (gig: Gig) => WebhookEvent): Promise<boolean> {
 		try {
 			const gig = await this.gigs.get(gigId);
-			if (!gig) return;
-			await this.deliveries.enqueue(gig.creatorId, event(gig), newDeliveryId(), once);
+			if (gig) await this.deliveries.enqueue(gig.creatorId, event(gig), newDeliveryId(), once);
+			return true;
 		} catch (error) {
 			this.options.log.error({ err: error, gigId, once }, 'could not queue a webhook event');
+			return false;
 		}
 	}
 }

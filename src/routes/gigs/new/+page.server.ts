@@ -31,7 +31,7 @@ export const actions: Actions = {
 			} catch (error) {
 				if (!(error instanceof DomainError)) throw error;
 				// The gig exists now: keep it, and ask for another image on its edit page.
-				redirect(303, `/gigs/${gigId}/edit?coverError=1`);
+				redirect(303, `/gigs/${gigId}/edit?coverError=${error.code === 'STORAGE_FULL' ? 'disk-full' : '1'}`);
 			}
 		}
 		redirect(303, `/gigs/${gigId}/credentials?new=1`);

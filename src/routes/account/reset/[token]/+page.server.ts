@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
 import { formFailure } from '$lib/server/forms';
 import { setSessionCookie } from '$lib/server/session-cookie';
+import { rememberThisBrowser } from '$lib/server/known-browser';
 import { linkPreview, tokenPage } from '../../token-page';
 
 /** A reset link: the form for a new password, shown only while the link is good. */
@@ -16,11 +17,13 @@ export const actions: Actions = {
 		const form = await request.formData();
 		let sessionToken: string;
 		try {
-			({ sessionToken } = await services().account.reset.reset(params.token, Object.fromEntries(form), { agent: request.headers.get('user-agent') }));
+			const reset = await services().account.reset.reset(params.token, Object.fromEntries(form), { agent: request.headers.get('user-agent') });
+			sessionToken = reset.sessionToken;
+			await rememberThisBrowser(cookies, reset.user.id, url.protocol === 'https:');
 		} catch (error) {
 			return formFailure(error, form);
 		}
-		// Every other session was ended; this browser gets a new one.
+		// Every other session was ended and every other browser forgotten; this one gets a new session.
 		setSessionCookie(cookies, sessionToken, url.protocol === 'https:');
 		redirect(303, '/account?reset=1');
 	}

@@ -23,7 +23,8 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 		gig: { id: gig.id, title: gig.title, status: gig.status, coverUrl: gig.coverFile ? `/covers/${gig.coverFile}` : null },
 		values: gigFormValues(gig),
 		options: gigFormOptions(),
-		coverError: url.searchParams.get('coverError') === '1'
+		// Why the cover of a just-created gig was not saved: the image ('1') or a full disk.
+		coverError: ({ '1': 'image', 'disk-full': 'disk-full' } as const)[url.searchParams.get('coverError') ?? ''] ?? null
 	};
 };
 
