@@ -23,6 +23,65 @@ export function envInt(name: string, fallback: number): number {
 	return value;
 }
 
+// 8x4 blocks of 160x180 px: 24 bits of Date.now() then 8 CRC bits, redrawn at 30 fps like the
+// camera the studio asks for. The viewer reads them back at 320x180.
+export const CLOCK_FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
+type ClockFrame = typeof CLOCK_FRAME;
+
+/** CRC-8 (poly 0x07) of a 24-bit value: a frame read mid-transition or through artifacts fails it. */
+export function check8(value: number): number {
+	let crc = 0;
+	for (let bit = 23; bit >= 0; bit--) {
+		const top = ((crc >> 7) ^ (value >> bit)) & 1;
+		crc = ((crc << 1) & 0xff) ^ (top ? 0x07 : 0);
+	}
+	return crc;
+}
+
+/** Runs in the studio before its scripts: video requests get the clock canvas, audio the fake mic. */
+function paintClock(frame: ClockFrame): void {
+	const devices = navigator.mediaDevices;
+	const original = devices.getUserMedia.bind(devices);
+	devices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+		if (!constraints?.video) return original(constraints);
+		const canvas = Object.assign(document.createElement('canvas'), { width: frame.width, height: frame.height });
+		const ctx = canvas.getContext('2d')!;
+		const stream = canvas.captureStream(0); // frames only on requestFrame(): one per timestamp drawn
+		const track = stream.getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
+		const [w, h] = [frame.width / frame.cols, frame.height / frame.rows];
+		const draw = () => {
+			const value = Date.now() % 0x1000000;
+			const word = value * 256 + check8(value);
+			for (let i = 0; i < frame.cols * frame.rows; i++) {
+				ctx.fillStyle = Math.floor(word / 2 ** (31 - i)) % 2 ? '#fff' : '#000';
+				ctx.fillRect((i % frame.cols) * w, Math.floor(i / frame.cols) * h, w, h);
+			}
+			track.requestFrame();
+		};
+		draw();
+		const timer = setInterval(draw, frame.drawEveryMs);
+		const stop = track.stop.bind(track);
+		track.stop = () => {
+			clearInterval(timer);
+			stop();
+		};
+		return stream;
+	};
+}
+
+/** The studio's init script that replaces its camera with the painted clock (with NAME_SHIM before it). */
+export function clockCamera(frame: ClockFrame = CLOCK_FRAME): string {
+	return `const check8 = ${check8}; (${paintClock})(${JSON.stringify(frame)});`;
+}
+
+/** A read's painted time, checked, and how old it was when presented; null for a bad read. */
+export function readClock({ word, at }: ClockRead): { value: number; age: number } | null {
+	const value = Math.floor(word / 256);
+	// Both pages read the same clock; only its low 24 bits were sent, which wrap every ~4.7 h.
+	const age = (at - value) % 0x1000000;
+	return check8(value) === word % 256 && age <= 60_000 ? { value, age } : null;
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const round = (ms: number) => Math.round(ms * 10) / 10;
 

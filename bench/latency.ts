@@ -15,58 +15,12 @@ import { launchChromium } from '../tests/support/browser.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/process.js';
 import { fixtures, type Person } from '../tests/support/fixtures.js';
 import { connectRedis } from '../src/lib/server/store.js';
-import { collectFor, envInt, joinToFirstFrame, NAME_SHIM, percentile, poll, round, startCollector, watchFirstFrame, withTimeout, type ClockRead } from './frame-clock.js';
+import { CLOCK_FRAME as FRAME, clockCamera, collectFor, envInt, joinToFirstFrame, NAME_SHIM, percentile, poll, readClock, round, startCollector, watchFirstFrame, withTimeout, type ClockRead } from './frame-clock.js';
 
 const SECONDS = envInt('BENCH_SECONDS', 20);
 const JOINS = envInt('BENCH_JOINS', 8);
 const WARMUP_MS = 2000;
 const RESULTS = new URL('./results/', import.meta.url);
-// 8x4 blocks of 160x180 px: 24 bits of Date.now() then 8 CRC bits, redrawn at 30 fps like the
-// camera the studio asks for. The viewer reads them back at 320x180.
-const FRAME = { width: 1280, height: 720, cols: 8, rows: 4, drawEveryMs: 33, readWidth: 320, readHeight: 180 };
-type Frame = typeof FRAME;
-
-/** CRC-8 (poly 0x07) of a 24-bit value: a frame read mid-transition or through artifacts fails it. */
-function check8(value: number): number {
-	let crc = 0;
-	for (let bit = 23; bit >= 0; bit--) {
-		const top = ((crc >> 7) ^ (value >> bit)) & 1;
-		crc = ((crc << 1) & 0xff) ^ (top ? 0x07 : 0);
-	}
-	return crc;
-}
-
-/** Runs in the studio before its scripts: video requests get the clock canvas, audio the fake mic. */
-function fakeCamera(frame: Frame): void {
-	const devices = navigator.mediaDevices;
-	const original = devices.getUserMedia.bind(devices);
-	devices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
-		if (!constraints?.video) return original(constraints);
-		const canvas = Object.assign(document.createElement('canvas'), { width: frame.width, height: frame.height });
-		const ctx = canvas.getContext('2d')!;
-		const stream = canvas.captureStream(0); // frames only on requestFrame(): one per timestamp drawn
-		const track = stream.getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
-		const [w, h] = [frame.width / frame.cols, frame.height / frame.rows];
-		const draw = () => {
-			const value = Date.now() % 0x1000000;
-			const word = value * 256 + check8(value);
-			for (let i = 0; i < frame.cols * frame.rows; i++) {
-				ctx.fillStyle = Math.floor(word / 2 ** (31 - i)) % 2 ? '#fff' : '#000';
-				ctx.fillRect((i % frame.cols) * w, Math.floor(i / frame.cols) * h, w, h);
-			}
-			track.requestFrame();
-		};
-		draw();
-		const timer = setInterval(draw, frame.drawEveryMs);
-		const stop = track.stop.bind(track);
-		track.stop = () => {
-			clearInterval(timer);
-			stop();
-		};
-		return stream;
-	};
-}
-
 async function openPage(browser: Browser, url: string, person: Person, initScript?: string): Promise<Page> {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }); // big player: 720p layer
 	await page.context().addCookies([{ name: 'gs_session', value: person.token, url: new URL(url).origin }]);
@@ -80,8 +34,7 @@ async function openPage(browser: Browser, url: string, person: Person, initScrip
 type Show = { gig: string; creator: Person; viewer: Person };
 
 async function goLive(browser: Browser, base: string, { gig, creator }: Show): Promise<Page> {
-	const camera = `const check8 = ${check8}; (${fakeCamera})(${JSON.stringify(FRAME)});`;
-	const studio = await openPage(browser, `${base}/studio/${gig}`, creator, camera);
+	const studio = await openPage(browser, `${base}/studio/${gig}`, creator, clockCamera());
 	await studio.getByTestId('preview').waitFor();
 	await studio.getByTestId('go-live').click();
 	await poll('the studio is live', 20_000, async () => ((await studio.getByTestId('broadcast-status').textContent())?.includes('Live') ? true : null));
@@ -108,14 +61,14 @@ function decode(reads: ClockRead[]) {
 	const latencies: number[] = [];
 	let rejected = 0, repeated = 0, backwards = 0, at720p = 0;
 	let previous: number | null = null;
-	for (const { word, at, width } of reads) {
-		const value = Math.floor(word / 256);
-		// Both pages read the same clock; only its low 24 bits were sent, which wrap every ~4.7 h.
-		const age = (at - value) % 0x1000000;
-		if (check8(value) !== word % 256 || age > 60_000) {
+	for (const read of reads) {
+		const clock = readClock(read);
+		if (!clock) {
 			rejected++;
 			continue;
 		}
+		const { value, age } = clock;
+		const { width } = read;
 		if (previous !== null && value === previous) repeated++;
 		else if (previous !== null && ((value - previous + 0x1000000) % 0x1000000) > 0x800000) backwards++;
 		previous = value;

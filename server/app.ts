@@ -23,7 +23,7 @@ import { closeInOrder, type ShutdownStep } from './shutdown.js';
 import { announceMissedTickets } from './missed-announcements.js';
 import { BackgroundQueues } from './background-queues.js';
 import { createDomain } from './domain.js';
-import { startIngest, type Ingest } from './ingest/ingest.js';
+import { ingestSettings, startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 import type { Services } from '../src/lib/server/services.js';
 import { oneClickUnsubscribe } from './one-click-unsubscribe.js';
@@ -136,7 +136,12 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
-	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
+	provideIngestSite({
+		port: ingest.port,
+		disabledReason: ingest.disabledReason,
+		statuses,
+		grace: { droppedSeconds: ingestSettings(config).graceSeconds.dropped, stoppedSeconds: ingestSettings(config).graceSeconds.stopped }
+	});
 	// Ending a session (password reset, signing out elsewhere, deleting the account) closes its sockets on every node.
 	domain.account.sockets.attach(async (sessionIds) => services.connections.closeSessions(sessionIds));
 	// Queue workers fail fast while Redis is away and pick up where they were when it is back.

@@ -4,6 +4,7 @@ import { normaliseWallet } from '../src/lib/server/accounts/wallet.js';
 import { parseTrustProxy } from '../src/lib/server/client-address.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const logFormats = ['auto', 'pretty', 'json'] as const;
 export const ingestTranscodeModes = ['auto', 'always', 'never'] as const;
 
 // scheme:host[:port][?transport=udp|tcp], host an IPv4 address, a name or a bracketed IPv6 address.
@@ -15,6 +16,13 @@ const port = (name: string) =>
 		.int(`${name} must be a whole number`)
 		.min(0, `${name} must be between 0 and 65535`)
 		.max(65535, `${name} must be between 0 and 65535`);
+
+const count = (name: string, min: number, max: number) =>
+	z.coerce
+		.number({ error: `${name} must be a number` })
+		.int(`${name} must be a whole number`)
+		.min(min, `${name} must be at least ${min}`)
+		.max(max, `${name} must be at most ${max}`);
 
 /** Every setting Gigstage reads from the environment, with the defaults that work on a laptop. */
 export const configSchema = z.object({
@@ -50,6 +58,8 @@ export const configSchema = z.object({
 		.max(64, 'MEDIASOUP_WORKERS must be at most 64')
 		.default(os.availableParallelism()),
 	LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info'),
+	/** Log lines for people (`pretty`) or machines (`json`); default: pretty when stdout is a terminal. */
+	LOG_FORMAT: z.enum(logFormats, { error: `LOG_FORMAT must be one of ${logFormats.join(', ')}` }).optional(),
 	NODE_ENV: z.string().default('development'),
 	/** Unset: Gigstage starts its own redis-server with append-only persistence under DATA_DIR. */
 	REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must look like redis://host:6379' }).optional(),
@@ -69,6 +79,17 @@ export const configSchema = z.object({
 	RTMP_TRANSCODE: z.enum(ingestTranscodeModes, { error: `RTMP_TRANSCODE must be one of ${ingestTranscodeModes.join(', ')}` }).optional(),
 	/** The ffmpeg the RTMP bridge runs (default: `ffmpeg` on PATH). */
 	FFMPEG_PATH: z.string().min(1).optional(),
+	/** Streams re-encoded at once on this node (default: one per two cores, at least one); more are refused with what to change in OBS. */
+	RTMP_REENCODE_MAX: count('RTMP_REENCODE_MAX', 0, 64).optional(),
+	/** Seconds a show waits, `interrupted`, for an encoder whose connection dropped (the same key resumes it; default 60). */
+	RTMP_RECONNECT_GRACE_SECONDS: count('RTMP_RECONNECT_GRACE_SECONDS', 0, 3600).optional(),
+	/** Seconds a show waits after OBS's "Stop Streaming" before it ends (time to change a setting and start again; default 15); 0 ends it at once. */
+	RTMP_STOP_GRACE_SECONDS: count('RTMP_STOP_GRACE_SECONDS', 0, 3600).optional(),
+	/** Open RTMP connections in all, and from one address (IPv6: one /64); default 200 and 8. */
+	RTMP_MAX_CONNECTIONS: count('RTMP_MAX_CONNECTIONS', 1, 100_000).optional(),
+	RTMP_MAX_CONNECTIONS_PER_ADDRESS: count('RTMP_MAX_CONNECTIONS_PER_ADDRESS', 1, 100_000).optional(),
+	/** Seconds an RTMP connection has to finish its handshake and start publishing (default 10). */
+	RTMP_START_SECONDS: count('RTMP_START_SECONDS', 1, 300).optional(),
 	/** The platform's Web Monetization / Open Payments wallet, carried by every page but the watch page. */
 	PLATFORM_WALLET: z
 		.string()

@@ -22,6 +22,8 @@ import { NotificationPreferences } from '../src/lib/server/notifications/prefere
 import { UnsubscribeTokens } from '../src/lib/server/notifications/unsubscribe.js';
 import { StillWanted } from '../src/lib/server/notifications/mail-checks.js';
 import { Notifications } from '../src/lib/server/notifications/notifications.js';
+import { CreatorHandles } from '../src/lib/server/creators/handles.js';
+import { Follows } from '../src/lib/server/creators/follows.js';
 import type { StoreGate } from '../src/lib/server/store.js';
 import type { DiskRoom } from '../src/lib/server/gigs/covers.js';
 
@@ -48,6 +50,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger, health: 
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, mail: notifications, log }),
 		webhooks,
 		chat,
+		creators: { handles: new CreatorHandles(redis), follows: new Follows(redis) },
 		mail,
 		notifications,
 		account: {

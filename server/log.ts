@@ -2,10 +2,21 @@ import pino, { type Logger } from 'pino';
 import { storeFailure } from '../src/lib/server/store-errors.js';
 
 export type { Logger };
+export type LogFormat = 'auto' | 'pretty' | 'json';
 
-/** JSON logs for machines; pretty ones when a person watches a terminal. `destination`: elsewhere than stdout (tests). */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-	const pretty = !destination && process.stdout.isTTY && !process.env.CI;
+/**
+ * JSON lines for machines (a pipe, a file, a log collector); readable lines when a person watches
+ * a terminal. Only where stdout goes decides, unless LOG_FORMAT says otherwise: a CI variable set
+ * in someone's shell must not turn a terminal back into JSON. `destination`: elsewhere than stdout
+ * (tests that read the lines), always JSON.
+ */
+export function createLogger(
+	level: string,
+	format: LogFormat = 'auto',
+	stdout: { isTTY?: boolean } = process.stdout,
+	destination?: pino.DestinationStream
+): Logger {
+	const pretty = !destination && (format === 'pretty' || (format === 'auto' && stdout.isTTY === true));
 	const options: pino.LoggerOptions = {
 		level,
 		base: { service: 'gigstage' },

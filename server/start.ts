@@ -14,7 +14,7 @@ export async function start(loadWeb: (config: Config, log: Logger) => Promise<Re
 		console.error(error.message);
 		process.exit(2);
 	}
-	const log = createLogger(config.LOG_LEVEL);
+	const log = createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
 	try {
 		const server = await createServer(config, log, await loadWeb(config, log));
 		const port = await server.listen();

@@ -87,6 +87,26 @@ export class GigRoom {
 	}
 
 	/**
+	 * How many viewers receive each simulcast layer of a publisher's video now (index = spatial
+	 * layer), and how many receive none yet (paused, or waiting for a keyframe).
+	 */
+	viewerLayers(publisherId: PeerId): { layers: number[]; none: number } {
+		const videos = new Set([...(this.peers.get(publisherId)?.producers.values() ?? [])].filter((p) => p.kind === 'video').map((p) => p.id));
+		const layers = [0, 0, 0];
+		let none = 0;
+		for (const [peerId, peer] of this.peers) {
+			if (peerId === publisherId) continue;
+			for (const consumer of peer.consumers.values()) {
+				if (!videos.has(consumer.producerId)) continue;
+				const spatial = consumer.type === 'simple' ? (consumer.paused ? undefined : 0) : consumer.currentLayers?.spatialLayer;
+				if (spatial === undefined || consumer.paused || consumer.producerPaused) none++;
+				else layers[Math.min(spatial, layers.length - 1)]!++;
+			}
+		}
+		return { layers, none };
+	}
+
+	/**
 	 * Admits a peer when its connection joins; labels it with the participant its tracks show (null
 	 * for a viewer). Joining again on the same connection starts its media afresh. A peer that left
 	 * cannot be added again.

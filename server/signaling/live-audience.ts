@@ -1,6 +1,7 @@
 import type { Namespace } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Audience } from '../../src/lib/server/chat/audience.js';
+import type { ViewerCount } from '../../src/lib/live/messages.js';
 import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import { newId } from '../../src/lib/server/ids.js';
 import { gigFollowers, HOME_ROOM } from './live-rooms.js';
@@ -28,7 +29,9 @@ export class AudienceTracker {
 		private readonly audience: Audience,
 		private readonly namespace: Namespace,
 		private readonly gigs: Pick<Gigs, 'live'>,
-		private readonly log: Logger
+		private readonly log: Logger,
+		/** The event the counts go out as, and who else hears of each count (the show's numbers). */
+		private readonly options: { event?: 'viewers' | 'backstage'; counted?: (count: ViewerCount) => Promise<void> } = {}
 	) {
 		// Three beats per time-to-live: one late beat does not drop anyone.
 		this.heartbeat = setInterval(() => void this.beat(), Math.max(200, audience.ttlMs / 3));
@@ -88,7 +91,8 @@ export class AudienceTracker {
 	private async announce(gigId: string): Promise<void> {
 		try {
 			const { changed, ...count } = await this.audience.announce(gigId);
-			if (changed) this.namespace.to(gigFollowers(gigId)).emit('viewers', count);
+			if (changed) this.namespace.to(gigFollowers(gigId)).emit(this.options.event ?? 'viewers', count);
+			await this.options.counted?.(count);
 		} catch (error) {
 			this.log.warn({ gigId, err: error }, 'could not count a gig’s viewers');
 		}

@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Services } from '../../src/lib/server/services.js';
-import { publicName } from '../../src/lib/server/accounts/accounts.js';
+import { publicPerson } from '../../src/lib/server/accounts/accounts.js';
 import { CHAT_RATE, HISTORY_PAGE, OLDER_PAGE, type liveRequests, type LiveResults } from '../../src/lib/live/messages.js';
 import type { LiveAccess, ChatMember } from './live-access.js';
 import type { AudienceTracker } from './live-audience.js';
@@ -20,12 +20,14 @@ export type LiveContext = {
 	access: LiveAccess;
 	domain: Pick<Services, 'accounts' | 'gigs' | 'chat'>;
 	audience: AudienceTracker;
+	/** The creator's open studios. */
+	backstage: AudienceTracker;
 	reactions: ReactionBursts;
 	log: Logger;
 };
 
 /** The gig a connection joined the chat of. */
-export type ChatSeat = { gigId: string; userId: string; counted: boolean };
+export type ChatSeat = { gigId: string; userId: string; counted: boolean; backstage: boolean };
 
 export type LiveHandlers = HandlersOf<typeof liveRequests>;
 
@@ -58,7 +60,7 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 		},
 
 		// One join at a time per connection: each sees the seat the one before it took.
-		'live:join': ({ gigId }) => joins.run(async (): Promise<LiveResults['live:join']> => {
+		'live:join': ({ gigId, backstage }) => joins.run(async (): Promise<LiveResults['live:join']> => {
 			const seat = socket.data.seat as ChatSeat | undefined;
 			if (seat && seat.gigId !== gigId) throw new SignalingError('ALREADY_JOINED', `this connection is in the chat of gig "${seat.gigId}"`);
 			// In the person's room before a ban is read: one made meanwhile shows in the read or reaches the room.
@@ -68,20 +70,22 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			void socket.join(gigRoom(gigId));
 			if (!seat) {
 				// The creator and admins run the show; viewers are everyone else.
-				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate };
+				const joined: ChatSeat = { gigId, userId: user.id, counted: !canModerate, backstage: canModerate && backstage === true };
 				socket.data.seat = joined;
 				// A full disk refuses the count's write, not the show: the heartbeat counts them once it can.
-				if (joined.counted) await ctx.audience.enter(gigId, user.id).catch(ignoreFullStore);
+				if (joined.counted) await Promise.all([ctx.audience.enter(gigId, user.id), chat.numbers.seen(gigId, [user.id])]).catch(ignoreFullStore);
+				if (joined.backstage) await ctx.backstage.enter(gigId, user.id).catch(ignoreFullStore);
 			}
-			const [page, reactions, viewers, timedOutUntil, stage] = await Promise.all([
+			const [page, reactions, viewers, studios, timedOutUntil, stage] = await Promise.all([
 				chat.messages.recent(gigId, HISTORY_PAGE),
 				chat.reactions.totals(gigId),
 				chat.audience.count(gigId),
+				chat.backstage.count(gigId),
 				chat.moderation.timedOutUntil(gigId, user.id),
 				chat.stage.snapshot(gigId)
 			]);
 			ctx.log.debug({ gigId, userId: user.id, socketId: socket.id }, 'joined gig chat');
-			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, you: { id: user.id, name: publicName(user), role, canModerate, timedOutUntil }, stage };
+			return { history: page.messages, hasOlder: page.hasOlder, reactions, viewers, backstage: studios, you: { ...publicPerson(user), role, canModerate, timedOutUntil }, stage };
 		}),
 
 		async 'chat:send'({ text }): Promise<LiveResults['chat:send']> {
@@ -91,7 +95,9 @@ export function liveHandlers(socket: Socket, ctx: LiveContext): LiveHandlers {
 			if (!(await chat.pace.mayPost(gig.id, user.id))) {
 				throw new SignalingError('RATE_LIMITED', `Slow down: you can send ${CHAT_RATE.messages} messages every ${CHAT_RATE.seconds} seconds.`);
 			}
-			const message = await chat.messages.append(gig.id, { userId: user.id, name: publicName(user), role }, text);
+			const { id: userId, name, colour } = publicPerson(user);
+			const message = await chat.messages.append(gig.id, { userId, name, colour, role }, text);
+			await chat.numbers.messageSent(gig.id);
 			ctx.namespace.to(gigRoom(gig.id)).emit('chat:message', message);
 			return { message };
 		},

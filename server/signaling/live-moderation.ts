@@ -1,5 +1,5 @@
 import type { LiveResults } from '../../src/lib/live/messages.js';
-import { publicName, type User } from '../../src/lib/server/accounts/accounts.js';
+import { publicPerson, type User } from '../../src/lib/server/accounts/accounts.js';
 import { moderates } from '../../src/lib/server/chat/chat.js';
 import type { ChatMember } from './live-access.js';
 import type { LiveContext, LiveHandlers } from './live-handlers.js';
@@ -28,7 +28,7 @@ export function moderationHandlers(member: () => Promise<ChatMember>, ctx: LiveC
 	/** The banned, by name (the list a moderator sees); ids of deleted accounts are left out. */
 	const bannedList = async (gigId: string) => {
 		const people = await Promise.all((await chat.moderation.banned(gigId)).map((id) => accounts.user(id)));
-		return { banned: people.flatMap((p) => (p ? [{ id: p.id, name: publicName(p) }] : [])) };
+		return { banned: people.flatMap((p) => (p ? [publicPerson(p)] : [])) };
 	};
 
 	return {

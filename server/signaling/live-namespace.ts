@@ -18,9 +18,11 @@ import { failureLogFor } from './failure-log.js';
  */
 export function liveSignaling(io: Server, domain: Services, log: Logger) {
 	const namespace = io.of(LIVE_NAMESPACE);
-	const audience = new AudienceTracker(domain.chat.audience, namespace, domain.gigs, log);
+	// Every count of a gig's viewers is a sample for its show's numbers.
+	const audience = new AudienceTracker(domain.chat.audience, namespace, domain.gigs, log, { counted: ({ gigId, count }) => domain.chat.numbers.sample(gigId, count) });
+	const backstage = new AudienceTracker(domain.chat.backstage, namespace, domain.gigs, log, { event: 'backstage' });
 	const reactions = new ReactionBursts(namespace);
-	const ctx: LiveContext = { namespace, media: io.of(MEDIA_NAMESPACE), access: new LiveAccess(new MediaAccess(domain)), domain, audience, reactions, log };
+	const ctx: LiveContext = { namespace, media: io.of(MEDIA_NAMESPACE), access: new LiveAccess(new MediaAccess(domain)), domain, audience, backstage, reactions, log };
 	// As long as a person stays counted after their node goes quiet, so both agree on who has gone.
 	const absences = new StageAbsences(ctx, domain.chat.audience.ttlMs);
 
@@ -32,6 +34,7 @@ export function liveSignaling(io: Server, domain: Services, log: Logger) {
 			const seat = socket.data.seat as ChatSeat | undefined;
 			if (!seat) return;
 			absences.left(seat.gigId, seat.userId);
+			if (seat.backstage) backstage.leave(seat.gigId, seat.userId).catch((error: unknown) => log.warn({ gigId: seat.gigId, err: error }, 'could not note a studio closing'));
 			if (!seat.counted) return;
 			audience.leave(seat.gigId, seat.userId).catch((error: unknown) => log.warn({ gigId: seat.gigId, err: error }, 'could not remove a viewer'));
 		});
@@ -42,7 +45,7 @@ export function liveSignaling(io: Server, domain: Services, log: Logger) {
 		async close(): Promise<void> {
 			reactions.close();
 			absences.close();
-			await audience.close();
+			await Promise.all([audience.close(), backstage.close()]);
 		}
 	};
 }

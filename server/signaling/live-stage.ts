@@ -2,7 +2,7 @@ import type { Server } from 'socket.io';
 import { LIVE_NAMESPACE, type LiveResults, type StageSnapshot } from '../../src/lib/live/messages.js';
 import { MEDIA_NAMESPACE } from '../../src/lib/signaling/messages.js';
 import type { StageMove } from '../../src/lib/server/chat/stage.js';
-import { publicName } from '../../src/lib/server/accounts/accounts.js';
+import { publicPerson } from '../../src/lib/server/accounts/accounts.js';
 import type { ChatMember } from './live-access.js';
 import type { LiveContext, LiveHandlers } from './live-handlers.js';
 import { SignalingError } from './request.js';
@@ -32,7 +32,7 @@ export function stageHandlers(member: () => Promise<ChatMember>, ctx: LiveContex
 		async 'stage:raise'(): Promise<LiveResults['stage:raise']> {
 			const { gig, user, canModerate } = await member();
 			if (canModerate) throw new SignalingError('HOST_ON_STAGE', 'you run this show: you are on stage already');
-			return done(gig.id, await stage.raiseHand(gig.id, { id: user.id, name: publicName(user) }), 'your hand is up already, or you are on stage');
+			return done(gig.id, await stage.raiseHand(gig.id, publicPerson(user)), 'your hand is up already, or you are on stage');
 		},
 
 		async 'stage:leave'(): Promise<LiveResults['stage:leave']> {

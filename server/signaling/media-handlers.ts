@@ -8,6 +8,8 @@ import type { Shows } from '../../src/lib/server/shows.js';
 import type { Gigs } from '../../src/lib/server/gigs/gigs.js';
 import type { Webhooks } from '../../src/lib/server/webhooks/webhooks.js';
 import type { Stage } from '../../src/lib/server/chat/stage.js';
+import type { Audience } from '../../src/lib/server/chat/audience.js';
+import type { ShowNumbers } from '../../src/lib/server/chat/show-numbers.js';
 import { publicName } from '../../src/lib/server/accounts/accounts.js';
 import type { MediaAccess } from './media-access.js';
 import type { JoinResult, MediaRole, ShowSnapshot } from '../../src/lib/signaling/messages.js';
@@ -15,6 +17,7 @@ import { SignalingError, type Handlers } from './request.js';
 import type { ShowControl } from './show-lifecycle.js';
 import type { Turns } from './turns.js';
 import type { IceServers } from './ice-servers.js';
+import { mayResume, RESUME_WINDOW_MS } from '../../src/lib/show-times.js';
 
 export type MediaContext = {
 	sfu: Sfu;
@@ -22,6 +25,9 @@ export type MediaContext = {
 	gigs: Gigs;
 	webhooks: Pick<Webhooks, 'gigLive' | 'gigEnded'>;
 	stage: Stage;
+	/** Who watches (for the show's numbers when it goes on air), and the numbers themselves. */
+	audience: Audience;
+	numbers: ShowNumbers;
 	access: MediaAccess;
 	iceServers: IceServers;
 	namespace: Namespace;
@@ -129,8 +135,9 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			await show.changed(m.gigId);
 		},
 
-		async 'show:start'() {
+		async 'show:start'({ resume }) {
 			const m = await hostOnly();
+			await mayStart(ctx, m.gigId, resume === true);
 			const tracks = m.room.producers().filter((p) => p.peerId === peerId);
 			if (tracks.length === 0) throw new SignalingError('NOTHING_TO_SHOW', 'publish a camera, microphone or screen before going live');
 			await show.start(m.gigId);
@@ -141,6 +148,17 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			const m = await hostOnly();
 			m.room.closeMedia(peerId);
 			await show.end(m.gigId);
+		},
+
+		async 'show:layers'() {
+			const m = await hostOnly();
+			return m.room.viewerLayers(peerId);
+		},
+
+		// Needs no gig: the server's clock is no secret. The media server's RTCP sender reports
+		// use the same monotonic clock, which is what the viewers' delay is measured against.
+		async clock() {
+			return { now: Number(process.hrtime.bigint() / 1000n) / 1000 };
 		},
 
 		async consume({ transportId, producerId, rtpCapabilities }) {
@@ -158,6 +176,17 @@ export function mediaHandlers(socket: Socket, ctx: MediaContext, show: ShowContr
 			await m.room.setPreferredLayers(peerId, consumerId, spatialLayer, temporalLayer);
 		}
 	};
+}
+
+/**
+ * An ended show stays ended: going live again needs the host's explicit Resume, within a few
+ * minutes of the end (an End pressed by accident).
+ */
+async function mayStart(ctx: MediaContext, gigId: string, resume: boolean): Promise<void> {
+	const gig = await ctx.gigs.get(gigId);
+	if (gig?.status !== 'ended' && ctx.shows.state(gigId).state !== 'ended') return;
+	if (!resume) throw new SignalingError('SHOW_ENDED', 'this show has ended; it can only be resumed from the studio’s Resume show button');
+	if (!mayResume(gig?.endedAt ?? null)) throw new SignalingError('SHOW_ENDED', `this show ended more than ${RESUME_WINDOW_MS / 60_000} minutes ago and cannot be resumed`);
 }
 
 type JoinRequest = { gigId: string; role: MediaRole; sessionKey?: string | undefined };

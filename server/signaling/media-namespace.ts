@@ -31,7 +31,7 @@ export function mediaSignaling(io: Server, log: Logger) {
 
 	/** Starts serving `/media`; the returned control lets other sources of media (RTMP) run shows too. */
 	function attach(sfu: Sfu, shows: Shows, domain: Pick<Services, 'gigs' | 'webhooks' | 'chat'>, access: MediaAccess, iceServers: IceServers): ShowControl {
-		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, access, iceServers, namespace, log };
+		const ctx: MediaContext = { sfu, shows, gigs: domain.gigs, webhooks: domain.webhooks, stage: domain.chat.stage, audience: domain.chat.audience, numbers: domain.chat.numbers, access, iceServers, namespace, log };
 		const show = showControl(ctx);
 		const failures = failureLogFor(log);
 		namespace.on('connection', (socket) => {

@@ -20,9 +20,14 @@ export type ShowControl = {
 export function showControl(ctx: MediaContext): ShowControl {
 	return {
 		async start(gigId) {
-			ctx.shows.start(gigId);
+			// Resuming an ended show continues it: the same start, the same numbers.
+			const gig = await ctx.gigs.get(gigId);
+			const resuming = gig?.status === 'ended' && gig.startedAt !== null;
+			ctx.shows.start(gigId, resuming ? gig.startedAt! : Date.now());
 			const { startedAt } = ctx.shows.state(gigId);
 			await ctx.gigs.markLive(gigId, startedAt ?? Date.now());
+			const [viewers, people] = await Promise.all([ctx.audience.count(gigId), ctx.audience.people(gigId)]);
+			await ctx.numbers.began(gigId, { count: viewers.count, people });
 			await ctx.webhooks.gigLive(gigId);
 			announceShow(ctx.namespace.server, { gigId, state: 'live', startedAt });
 			ctx.log.info({ gigId }, 'show is live');
@@ -38,6 +43,7 @@ export function showControl(ctx: MediaContext): ShowControl {
 			for (const guest of guests) leaveStageMedia(ctx.namespace.server, gigId, guest.id);
 			await announceStage(ctx.namespace.server, ctx.stage, gigId);
 			await ctx.gigs.markEnded(gigId);
+			await ctx.numbers.ended(gigId);
 			await ctx.webhooks.gigEnded(gigId);
 			announceShow(ctx.namespace.server, { gigId, state: 'ended', startedAt: ctx.shows.state(gigId).startedAt });
 			ctx.log.info({ gigId }, 'show ended');

@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
 import { DomainError } from '$lib/server/errors';
-import { publicName } from '$lib/server/accounts/accounts';
-import { CATEGORIES, formatPrice } from '$lib/server/gigs/gig-input';
+import { CATEGORIES } from '$lib/server/gigs/gig-input';
 import type { Gig } from '$lib/server/gigs/gigs';
-import type { GigCardData } from '$lib/components/GigCard.svelte';
+import { byMoment, gigCards } from '$lib/server/gig-cards';
 
 const PAGE_SIZE = 12;
 
@@ -28,8 +27,22 @@ function param<T>(schema: z.ZodType<T>, raw: string | null, invalid: () => void)
 	return undefined;
 }
 
-export const load: PageServerLoad = async ({ url }) => {
-	const { gigs, accounts } = services();
+const FOLLOWED_SHOWN = 8;
+const FOLLOWED_CREATORS_READ = 50;
+
+const filtered = (filters: { category?: string; q?: string }) => Boolean(filters.category || filters.q);
+
+/** Live and upcoming gigs of the creators a person follows: live first, then the soonest. */
+async function followedGigs(userId: string): Promise<Gig[]> {
+	const { gigs, creators } = services();
+	const followed = (await creators.follows.following(userId)).slice(0, FOLLOWED_CREATORS_READ);
+	const theirs = (await Promise.all(followed.map((id) => gigs.byCreator(id)))).flat();
+	const { live, upcoming } = byMoment(theirs);
+	return [...live, ...upcoming].slice(0, FOLLOWED_SHOWN);
+}
+
+export const load: PageServerLoad = async ({ url, locals }) => {
+	const { gigs } = services();
 	const notices: string[] = [];
 	let pageError: string | null = null;
 	const category = param(params.category, url.searchParams.get('category'), () => notices.push('There is no such category, so all categories are shown.'));
@@ -50,21 +63,8 @@ export const load: PageServerLoad = async ({ url }) => {
 	const paged = Boolean(cursor) && !pageError;
 	const live = paged ? [] : await gigs.live(filters);
 
-	const creatorIds = [...new Set([...live, ...upcoming.gigs].map((g) => g.creatorId))];
-	const creators = await Promise.all(creatorIds.map((id) => accounts.user(id)));
-	const names = new Map(creators.flatMap((c) => (c ? [[c.id, publicName(c)] as const] : [])));
-	const card = (gig: Gig): GigCardData => ({
-		id: gig.id,
-		title: gig.title,
-		category: gig.category,
-		startsAt: gig.startsAt,
-		timeZone: gig.timeZone,
-		price: formatPrice(gig.priceMinor, gig.currency),
-		audioOnly: gig.audioOnly,
-		coverFile: gig.coverFile,
-		creatorName: names.get(gig.creatorId) ?? 'Unknown artist',
-		status: gig.status
-	});
+	// What the creators this person follows have on now and next comes first.
+	const followed = paged || filtered(filters) || !locals.user ? [] : await followedGigs(locals.user.id);
 
 	const more = new URLSearchParams();
 	if (filters.category) more.set('category', filters.category);
@@ -75,8 +75,9 @@ export const load: PageServerLoad = async ({ url }) => {
 		categories: [...CATEGORIES],
 		filters: { category: filters.category ?? null, q: filters.q ?? '' },
 		paged,
-		live: live.map(card),
-		upcoming: upcoming.gigs.map(card),
+		followed: await gigCards(followed),
+		live: await gigCards(live),
+		upcoming: await gigCards(upcoming.gigs),
 		moreHref: upcoming.nextCursor ? `/?${more}` : null,
 		notices,
 		pageError

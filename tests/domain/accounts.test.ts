@@ -11,7 +11,7 @@ const from = (address: string, deviceToken: string | null = null) => ({ address,
 describe('accounts', () => {
 	it('signs up, logs in and keeps no plaintext password', async () => {
 		const accounts = new Accounts(store.redis);
-		const user = await accounts.signUp({ email: 'Ann@Example.org', password }, 'ip-1');
+		const user = await accounts.signUp({ email: 'Ann@Example.org', password, displayName: 'Test Person' }, 'ip-1');
 		expect(user).toMatchObject({ email: 'ann@example.org', role: 'viewer' });
 		expect((await accounts.logIn({ email: 'ann@example.org', password }, from('ip-1'))).id).toBe(user.id);
 		const dump = JSON.stringify(await store.redis.hgetall(`gs:user:${user.id}`));
@@ -21,14 +21,14 @@ describe('accounts', () => {
 
 	it('refuses a second account for the same email, even at the same moment', async () => {
 		const accounts = new Accounts(store.redis);
-		const results = await Promise.allSettled([1, 2, 3].map((i) => accounts.signUp({ email: 'twin@example.org', password }, `ip-${i}`)));
+		const results = await Promise.allSettled([1, 2, 3].map((i) => accounts.signUp({ email: 'twin@example.org', password, displayName: 'Test Person' }, `ip-${i}`)));
 		expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
 		expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['EMAIL_TAKEN', 'EMAIL_TAKEN']);
 	});
 
 	it('gives the same answer for a wrong password and an unknown email', async () => {
 		const accounts = new Accounts(store.redis);
-		await accounts.signUp({ email: 'bob@example.org', password }, 'ip');
+		await accounts.signUp({ email: 'bob@example.org', password, displayName: 'Test Person' }, 'ip');
 		const wrong = await accounts.logIn({ email: 'bob@example.org', password: 'not it at all' }, from('ip')).catch((e) => e);
 		const unknown = await accounts.logIn({ email: 'nobody@example.org', password }, from('ip')).catch((e) => e);
 		expect([wrong.code, unknown.code]).toEqual(['BAD_CREDENTIALS', 'BAD_CREDENTIALS']);
@@ -37,7 +37,7 @@ describe('accounts', () => {
 
 	it('rate-limits guessing one account’s password, without locking its owner out of a browser she used before', async () => {
 		const accounts = new Accounts(store.redis);
-		const carol = await accounts.signUp({ email: 'carol@example.org', password }, 'ip');
+		const carol = await accounts.signUp({ email: 'carol@example.org', password, displayName: 'Test Person' }, 'ip');
 		const phone = await accounts.rememberDevice(carol.id, null);
 		const codes = [];
 		for (let i = 0; i < 12; i++) codes.push((await accounts.logIn({ email: 'carol@example.org', password: 'guess ' + i }, from(`attacker-${i}`)).catch((e) => e)).code);
@@ -50,7 +50,7 @@ describe('accounts', () => {
 
 	it('forgets the browsers an account logged in from when its password changes or it is deleted', async () => {
 		const accounts = new Accounts(store.redis);
-		const dave = await accounts.signUp({ email: 'dave@example.org', password }, 'ip');
+		const dave = await accounts.signUp({ email: 'dave@example.org', password, displayName: 'Test Person' }, 'ip');
 		const stolen = await accounts.rememberDevice(dave.id, null); // a browser that knew the old password
 		await accounts.setPassword(dave.id, 'a brand new passphrase');
 		expect(await store.redis.keys(`gs:known-device:${dave.id}:*`)).toEqual([]);
@@ -60,7 +60,7 @@ describe('accounts', () => {
 		expect(codes.slice(0, 10)).toEqual(Array(10).fill('BAD_CREDENTIALS'));
 		expect(codes[10]).toBe('RATE_LIMITED');
 
-		const erin = await accounts.signUp({ email: 'erin@example.org', password }, 'ip');
+		const erin = await accounts.signUp({ email: 'erin@example.org', password, displayName: 'Test Person' }, 'ip');
 		await accounts.rememberDevice(erin.id, null);
 		await accounts.rememberDevice(erin.id, null);
 		expect(await store.redis.keys(`gs:known-device:${erin.id}:*`)).toHaveLength(2);
@@ -78,7 +78,7 @@ describe('accounts', () => {
 
 	it('makes a viewer with a confirmed email a creator with a normalised wallet', async () => {
 		const accounts = new Accounts(store.redis);
-		const user = await accounts.signUp({ email: 'dj@example.org', password }, 'ip');
+		const user = await accounts.signUp({ email: 'dj@example.org', password, displayName: 'Test Person' }, 'ip');
 		expect(user.emailConfirmed).toBe(false);
 		await expect(accounts.becomeCreator(user.id, { displayName: 'DJ Dee', wallet: '' })).rejects.toMatchObject({ code: 'EMAIL_UNCONFIRMED' });
 		await accounts.markEmailConfirmed(user.id);
@@ -93,7 +93,7 @@ describe('accounts', () => {
 
 	it('keeps sessions until they end, and forged tokens find nobody', async () => {
 		const accounts = new Accounts(store.redis);
-		const user = await accounts.signUp({ email: 'eve@example.org', password }, 'ip');
+		const user = await accounts.signUp({ email: 'eve@example.org', password, displayName: 'Test Person' }, 'ip');
 		const token = await accounts.createSession(user.id);
 		expect((await accounts.userForSession(token))?.id).toBe(user.id);
 		expect(await accounts.userForSession(token + 'x')).toBeNull();

@@ -67,7 +67,7 @@ describe('one-time links', () => {
 
 	it('voids a reset link when its account logs in with the password', async () => {
 		const accounts = new Accounts(store.redis);
-		const user = await accounts.signUp({ email: 'alice@example.test', password: 'correct horse battery staple' }, 'ip');
+		const user = await accounts.signUp({ email: 'alice@example.test', password: 'correct horse battery staple', displayName: 'Test Person' }, 'ip');
 		const token = await accounts.tokens.issue('reset-password', user.id);
 		await expect(accounts.logIn({ email: 'alice@example.test', password: 'wrong password here' }, { address: '127.0.0.1', deviceToken: null })).rejects.toMatchObject({ code: 'BAD_CREDENTIALS' });
 		await accounts.tokens.peek('reset-password', token); // a failed log-in leaves it alone

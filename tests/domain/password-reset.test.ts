@@ -36,7 +36,7 @@ async function commandsDuring(redis: Redis, email: string, act: () => Promise<un
 describe('asking for a password reset', () => {
 	it('costs the same for an unknown address as for a known one: the same Redis commands, the same answer', async () => {
 		const { accounts, reset } = domain();
-		await accounts.signUp({ email: 'known@example.test', password }, 'ip');
+		await accounts.signUp({ email: 'known@example.test', password, displayName: 'Test Person' }, 'ip');
 		const known = await commandsDuring(store.redis, 'known@example.test', () => reset.request({ email: 'known@example.test' }, 'client-a'));
 		const unknown = await commandsDuring(store.redis, 'nobody@example.test', () => reset.request({ email: 'nobody@example.test' }, 'client-b'));
 		expect(known.length).toBeGreaterThan(3);
@@ -46,8 +46,8 @@ describe('asking for a password reset', () => {
 
 	it('mails a link to a known address only, and nothing for an unknown or deleted one', async () => {
 		const { accounts, mailer, reset } = domain();
-		const alice = await accounts.signUp({ email: 'alice@example.test', password }, 'ip');
-		const gone = await accounts.signUp({ email: 'gone@example.test', password }, 'ip');
+		const alice = await accounts.signUp({ email: 'alice@example.test', password, displayName: 'Test Person' }, 'ip');
+		const gone = await accounts.signUp({ email: 'gone@example.test', password, displayName: 'Test Person' }, 'ip');
 		await accounts.markDeleted(gone.id);
 		for (const email of ['alice@example.test', 'nobody@example.test', 'gone@example.test']) await reset.request({ email }, 'client');
 		expect(await reset.handleDue()).toBe(3);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { receivedMedia, TRACK_PEER_CONNECTIONS } from '../support/frames.js';
-import { closePage, goLive, openPage } from '../support/pages.js';
+import { closePage, endShow, goLive, openPage } from '../support/pages.js';
 import { siteForThisFile } from '../support/site.js';
 import { waitFor } from '../support/media.js';
 import { evaluateWithoutGesture, waitWithoutGesture } from '../support/gesture-free.js';
@@ -15,6 +15,7 @@ describe('the whole path through the pages', () => {
 		await studio.addInitScript(TRACK_PEER_CONNECTIONS);
 		await studio.goto(`${site.url}/signup`);
 		const creatorEmail = `creator-${Date.now()}@example.test`;
+		await studio.fill('input[name=displayName]', 'The E2E Band');
 		await studio.fill('input[name=email]', creatorEmail);
 		await studio.fill('input[name=password]', 'correct horse battery staple');
 		await studio.getByRole('button', { name: 'Sign up' }).click();
@@ -22,7 +23,6 @@ describe('the whole path through the pages', () => {
 		// Putting on gigs needs a confirmed email (tests/http/email-confirmation.test.ts follows the real link).
 		await site.make.confirmEmail(creatorEmail);
 		await studio.goto(`${site.url}/me`);
-		await studio.fill('input[name=displayName]', 'The E2E Band');
 		await studio.getByRole('button', { name: /become a creator/i }).click();
 		await expect.poll(() => studio.locator('body').textContent()).toContain('The E2E Band');
 
@@ -42,6 +42,7 @@ describe('the whole path through the pages', () => {
 		const viewer = await fan.newPage();
 		await viewer.addInitScript(TRACK_PEER_CONNECTIONS);
 		await viewer.goto(`${site.url}/signup?next=${encodeURIComponent(`/gigs/${gigId}`)}`);
+		await viewer.fill('input[name=displayName]', 'A Fan');
 		await viewer.fill('input[name=email]', `fan-${Date.now()}@example.test`);
 		await viewer.fill('input[name=password]', 'correct horse battery staple');
 		await viewer.getByRole('button', { name: 'Sign up' }).click();
@@ -81,9 +82,8 @@ describe('going live from a browser tab', () => {
 		// The creator sees an upstream bitrate.
 		await expect.poll(() => studio.getByTestId('upstream-bitrate').textContent(), { timeout: 10_000 }).toMatch(/\d/);
 
-		await studio.getByTestId('end-show').click();
+		await endShow(studio);
 		await expect.poll(() => viewer.getByTestId('player-overlay').textContent(), { timeout: 10_000 }).toContain('This show has ended');
-		await expect.poll(() => studio.getByTestId('broadcast-status').textContent()).toContain('Show ended');
 		await closePage(studio);
 		await closePage(viewer);
 	}, 90_000);

@@ -101,7 +101,7 @@ describe('a full disk under DATA_DIR', () => {
 		const purchase = await new HttpClient(server.url).useSession(buyer.token).post(`/gigs/${gig.id}?/buy`, { method: 'free' });
 		expect(purchase.status).toBe(507);
 		expect(purchase.text).toContain('storage is full');
-		const signUp = await new HttpClient(server.url).post('/signup', { email: 'late@example.test', password: 'correct horse battery staple' });
+		const signUp = await new HttpClient(server.url).post('/signup', { email: 'late@example.test', password: 'correct horse battery staple', displayName: 'Late Person' });
 		expect(signUp.status).toBe(507);
 		expect(signUp.text).toContain('storage is full');
 		expect(signUp.text, 'the form keeps what was typed').toContain('late@example.test');

@@ -15,7 +15,7 @@ const email = () => `settings-${Date.now()}-${n++}@example.test`;
 async function account() {
 	const address = email();
 	const here = new HttpClient(site.url);
-	expect((await here.post('/signup', { email: address, password })).status).toBe(303);
+	expect((await here.post('/signup', { email: address, password, displayName: 'Test Person' })).status).toBe(303);
 	await site.make.confirmEmail(address);
 	const phone = new HttpClient(site.url);
 	expect((await phone.post('/login', { email: address, password })).status).toBe(303);
@@ -60,7 +60,7 @@ describe('the account page', () => {
 		expect((await new HttpClient(site.url).post('/login', { email: newAddress, password })).status).toBe(303);
 		expect((await new HttpClient(site.url).post('/login', { email: address, password })).status).toBe(401);
 		// The old address is free again.
-		expect((await new HttpClient(site.url).post('/signup', { email: address, password })).status).toBe(303);
+		expect((await new HttpClient(site.url).post('/signup', { email: address, password, displayName: 'Test Person' })).status).toBe(303);
 	});
 
 	it('lists where the person is signed in, and signs out one device or all the others', async () => {
@@ -87,7 +87,7 @@ describe('the account page', () => {
 
 	it('names devices by their browser', async () => {
 		const address = email();
-		await new HttpClient(site.url).post('/signup', { email: address, password });
+		await new HttpClient(site.url).post('/signup', { email: address, password, displayName: 'Test Person' });
 		const firefox = new HttpClient(site.url);
 		const answer = await fetch(`${site.url}/login`, { method: 'POST', redirect: 'manual', headers: { origin: site.url, 'user-agent': FIREFOX, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: address, password }) });
 		firefox.useSession(/gs_session=([^;]+)/.exec(answer.headers.getSetCookie().join())![1]!);

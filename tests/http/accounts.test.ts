@@ -11,7 +11,7 @@ describe('accounts over HTTP', () => {
 	it('signs up, stays logged in through an HttpOnly SameSite cookie, logs out and in again', async () => {
 		const http = new HttpClient(site.url);
 		const address = email();
-		const signUp = await http.post('/signup', { email: address, password });
+		const signUp = await http.post('/signup', { email: address, password, displayName: 'Test Person' });
 		expect(signUp.status).toBe(303);
 		expect(signUp.headers.getSetCookie().join()).toMatch(/gs_session=[^;]+;.*HttpOnly/i);
 		expect(signUp.headers.getSetCookie().join()).toMatch(/SameSite=Lax/i);
@@ -41,8 +41,8 @@ describe('accounts over HTTP', () => {
 	it('refuses a taken email and a wrong password with clear messages', async () => {
 		const http = new HttpClient(site.url);
 		const address = email();
-		await http.post('/signup', { email: address, password });
-		const again = await new HttpClient(site.url).post('/signup', { email: address, password });
+		await http.post('/signup', { email: address, password, displayName: 'Test Person' });
+		const again = await new HttpClient(site.url).post('/signup', { email: address, password, displayName: 'Test Person' });
 		expect(again.status).toBe(409);
 		expect(again.text).toContain('already registered');
 		const wrong = await new HttpClient(site.url).post('/login', { email: address, password: 'not the password' });
@@ -53,7 +53,7 @@ describe('accounts over HTTP', () => {
 	it('never stores or logs a password in plain text', async () => {
 		const http = new HttpClient(site.url);
 		const secret = `plaintext-canary-${Date.now()}`;
-		expect((await http.post('/signup', { email: email(), password: secret })).status).toBe(303);
+		expect((await http.post('/signup', { email: email(), password: secret, displayName: 'Test Person' })).status).toBe(303);
 		const everything = await site.redis.keys('gs:user:*');
 		for (const key of everything) expect(JSON.stringify(await site.redis.hgetall(key))).not.toContain(secret);
 		expect(site.server.logs.join('\n')).not.toContain(secret);
@@ -62,7 +62,7 @@ describe('accounts over HTTP', () => {
 	it('turns a viewer with a confirmed email into a creator with a normalised wallet, and only creators may register gigs', async () => {
 		const http = new HttpClient(site.url);
 		const address = email();
-		await http.post('/signup', { email: address, password });
+		await http.post('/signup', { email: address, password, displayName: 'Test Person' });
 		const before = await http.get('/gigs/new');
 		expect(before.text).toMatch(/become a creator/i);
 		const unconfirmed = await http.post('/me?/becomeCreator', { displayName: 'DJ Test', wallet: '' });
@@ -80,7 +80,7 @@ describe('accounts over HTTP', () => {
 
 	it('rate-limits repeated failed log-ins for an account', async () => {
 		const address = email();
-		await new HttpClient(site.url).post('/signup', { email: address, password });
+		await new HttpClient(site.url).post('/signup', { email: address, password, displayName: 'Test Person' });
 		const statuses: number[] = [];
 		for (let i = 0; i < 11; i++) statuses.push((await new HttpClient(site.url).post('/login', { email: address, password: `wrong ${i}` })).status);
 		expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));

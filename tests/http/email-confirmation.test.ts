@@ -11,7 +11,7 @@ const email = () => `signup-${Date.now()}-${n++}@example.test`;
 
 async function signUp(address = email()): Promise<{ http: HttpClient; address: string }> {
 	const http = new HttpClient(site.url);
-	expect((await http.post('/signup', { email: address, password })).status).toBe(303);
+	expect((await http.post('/signup', { email: address, password, displayName: 'Test Person' })).status).toBe(303);
 	return { http, address };
 }
 

@@ -23,7 +23,7 @@ async function outboxIds(http: HttpClient): Promise<string[]> {
 describe('the outbox (no SMTP server)', () => {
 	it('says at start-up where the outbox is, and announces each kept mail with its link', async () => {
 		const address = `outbox-${Date.now()}-${n++}@example.test`;
-		await new HttpClient(site.url).post('/signup', { email: address, password });
+		await new HttpClient(site.url).post('/signup', { email: address, password, displayName: 'Test Person' });
 		await expect.poll(() => site.server.logs.some((l) => l.includes('mail kept in the outbox') && l.includes('/admin/outbox/mail_'))).toBe(true);
 		expect(site.server.logs.some((l) => /no SMTP_URL/.test(l) && /http:\/\/localhost:\d+\/admin\/outbox/.test(l))).toBe(true);
 		expect(site.server.logs.join('\n')).not.toContain(address);
@@ -32,7 +32,7 @@ describe('the outbox (no SMTP server)', () => {
 	it('shows kept mail to admins only, and lets an admin follow a confirmation link from it', async () => {
 		const address = `outbox-${Date.now()}-${n++}@example.test`;
 		const newcomer = new HttpClient(site.url);
-		await newcomer.post('/signup', { email: address, password });
+		await newcomer.post('/signup', { email: address, password, displayName: 'Test Person' });
 		expect((await newcomer.get('/admin/outbox')).status).toBe(404);
 		expect((await new HttpClient(site.url).get('/admin/outbox')).location).toContain('/login');
 

@@ -16,7 +16,7 @@ const email = () => `reset-${Date.now()}-${n++}@example.test`;
 async function account(): Promise<{ address: string; http: HttpClient }> {
 	const address = email();
 	const http = new HttpClient(site.url);
-	expect((await http.post('/signup', { email: address, password })).status).toBe(303);
+	expect((await http.post('/signup', { email: address, password, displayName: 'Test Person' })).status).toBe(303);
 	return { address, http };
 }
 

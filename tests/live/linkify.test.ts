@@ -27,6 +27,16 @@ describe('links in chat messages', () => {
 	});
 });
 
+describe('www. addresses', () => {
+	it('become https links, only as a word of their own with a dot after the www part', () => {
+		expect(linkify('see www.example.org/set.')).toEqual([{ text: 'see ' }, { text: 'www.example.org/set', href: 'https://www.example.org/set' }, { text: '.' }]);
+		for (const text of ['awww.nice', 'x@www.example.org', 'www.', 'www.x', 'https://a.example/www.b.example']) {
+			expect(linkify(text).filter((p) => p.href?.startsWith('https://www.')), text).toEqual([]);
+		}
+		expect(linkify('WWW.Example.org"onmouseover')[0]).toEqual({ text: 'WWW.Example.org', href: 'https://www.example.org/' });
+	});
+});
+
 describe('chat text', () => {
 	it('becomes one trimmed line without control or direction-override characters', () => {
 		expect(normaliseChatText('  a\nb\r\nc\td \u202eevil\u2066 \u0000x  ')).toBe('a b c d evil x');

@@ -93,7 +93,7 @@ describe('moderating a gig’s chat', () => {
 		const host = await live.joined(gig.id, creator);
 		expect(await host.client.request('mod:banned', {})).toEqual({ ok: { banned: [] } });
 		await host.client.request('mod:ban', { userId: viewer.user.id });
-		expect(await host.client.request('mod:banned', {})).toEqual({ ok: { banned: [{ id: viewer.user.id, name: expect.any(String) }] } });
+		expect(await host.client.request('mod:banned', {})).toEqual({ ok: { banned: [{ id: viewer.user.id, name: expect.any(String), colour: expect.any(String) }] } });
 
 		const bystander = await live.make.person();
 		await live.make.ticket(gig, bystander);

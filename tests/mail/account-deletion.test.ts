@@ -49,7 +49,7 @@ describe('deleting an account', () => {
 		const { eraseAt } = await domain().account.deletion.delete(viewer.user, { currentPassword: password });
 		expect(eraseAt).toBeGreaterThan(Date.now() + 29 * DAY);
 		// Within the grace period the address stays taken.
-		await expect(domain().accounts.signUp({ email: viewer.user.email, password }, 'ip')).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
+		await expect(domain().accounts.signUp({ email: viewer.user.email, password, displayName: 'Test Person' }, 'ip')).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
 		expect(await domain().account.deletion.eraseDue(Date.now() + 29 * DAY)).toBe(0);
 		expect(await domain().account.deletion.eraseDue(eraseAt + 1000)).toBeGreaterThanOrEqual(1);
 
@@ -61,7 +61,7 @@ describe('deleting an account', () => {
 		expect(await domain().tickets.holders(gig.id)).toEqual([]);
 		expect(await domain().tickets.forUser(viewer.user.id)).toEqual([]);
 		expect((await domain().chat.messages.recent(gig.id, 100)).messages.map((m) => m.text)).not.toContain('remember me?');
-		const again = await domain().accounts.signUp({ email: viewer.user.email, password }, 'ip');
+		const again = await domain().accounts.signUp({ email: viewer.user.email, password, displayName: 'Test Person' }, 'ip');
 		expect(again.id).not.toBe(viewer.user.id);
 	});
 });

@@ -113,7 +113,7 @@ describe('sending mail', () => {
 	it('waits out a Redis outage quietly, failing fast, and sends what was queued once Redis is back', async () => {
 		const external = await startExternalRedis();
 		const lines: { level: number; msg: string }[] = [];
-		const log = createLogger('debug', new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+		const log = createLogger('debug', 'json', process.stdout, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
 		const connection = await connectRedis({ url: external.url });
 		const mailer = new Mailer(connection, { transport: new SmtpTransport({ url: inbox.url, from: 'Gigstage <gigs@example.org>', timeoutMs: 2000 }), checks: { stillWanted: async () => true }, links, log, pollMs: 50 });
 		try {

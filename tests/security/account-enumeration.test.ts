@@ -27,7 +27,7 @@ describe('log-in for an email nobody uses', () => {
 	it('runs the same password hash, at the same cost, as a wrong password for a real account', async () => {
 		const passwords = watchedPasswords();
 		const accounts = new Accounts(store.redis, passwords);
-		await accounts.signUp({ email: 'real@example.org', password }, 'ip-a');
+		await accounts.signUp({ email: 'real@example.org', password, displayName: 'Real Person' }, 'ip-a');
 		const wrong = await accounts.logIn({ email: 'real@example.org', password: 'not the password' }, { address: 'ip-b', deviceToken: null }).catch((e) => e);
 		const unknown = await accounts.logIn({ email: 'nobody@example.org', password: 'not the password' }, { address: 'ip-c', deviceToken: null }).catch((e) => e);
 		expect([wrong.code, unknown.code]).toEqual(['BAD_CREDENTIALS', 'BAD_CREDENTIALS']);

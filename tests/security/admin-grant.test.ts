@@ -30,7 +30,7 @@ async function admin(dataDir: string, ...args: string[]): Promise<{ code: number
 describe('admin rights', () => {
 	it('are not given to whoever signs up with an address in ADMIN_EMAILS, and the log says so', async () => {
 		const http = new HttpClient(site.url);
-		expect((await http.post('/signup', { email: 'boss@example.org', password: 'correct horse battery staple' })).status).toBe(303);
+		expect((await http.post('/signup', { email: 'boss@example.org', password: 'correct horse battery staple', displayName: 'The Boss' })).status).toBe(303);
 		const id = await site.redis.get('gs:user-email:boss@example.org');
 		expect(await site.redis.hget(`gs:user:${id}`, 'role')).toBe('viewer');
 		expect(site.server.logs.join('\n')).toMatch(/ADMIN_EMAILS is no longer read/);

@@ -43,7 +43,7 @@ function postFrom(localAddress: string, server: ServerProcess, path: string, fie
 async function signUp(server: ServerProcess, address: string): Promise<{ email: string; browser: HttpClient }> {
 	const browser = browserAt(server, address);
 	const account = email();
-	expect((await browser.post('/signup', { email: account, password })).status).toBe(303);
+	expect((await browser.post('/signup', { email: account, password, displayName: 'Test Person' })).status).toBe(303);
 	return { email: account, browser };
 }
 

@@ -99,7 +99,7 @@ describe('the open redirect over HTTP', () => {
 			expect(answer.status, JSON.stringify(input)).toBe(303);
 			expectSameSite(answer.location!, input);
 		}
-		const signUp = await new HttpClient(site.url).post(`/signup?next=${encodeURIComponent('/x/..//evil.example')}`, { email: `new-${Date.now()}@example.test`, password: 'correct horse battery staple' });
+		const signUp = await new HttpClient(site.url).post(`/signup?next=${encodeURIComponent('/x/..//evil.example')}`, { email: `new-${Date.now()}@example.test`, password: 'correct horse battery staple', displayName: 'New Person' });
 		expect(signUp.status).toBe(303);
 		expect(signUp.location).toBe('/');
 		// An ordinary next page still works.

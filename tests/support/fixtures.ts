@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Accounts, type User } from '../../src/lib/server/accounts/accounts.js';
 import { Gigs, type Gig } from '../../src/lib/server/gigs/gigs.js';
 import { Tickets } from '../../src/lib/server/tickets/tickets.js';
+import { utcToZonedTime } from '../../src/lib/server/gigs/zoned-time.js';
 
 export type Person = { user: User; token: string; cookie: string };
 
@@ -30,20 +31,23 @@ export function fixtures(redis: Redis) {
 	const tickets = new Tickets(redis);
 
 	async function person(role: 'viewer' | 'creator' = 'viewer'): Promise<Person> {
-		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple' }, `fixture-${counter++}`);
+		const n = counter++;
+		const displayName = `${role === 'creator' ? 'Creator' : 'Viewer'} ${n}`;
+		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple', displayName }, `fixture-${n}`);
 		// People in fixtures have confirmed their address (tests about unconfirmed ones sign up themselves).
 		await accounts.markEmailConfirmed(user.id);
 		user = { ...user, emailConfirmed: true };
-		if (role === 'creator') user = await accounts.becomeCreator(user.id, { displayName: `Creator ${counter}`, wallet: '$wallet.example/creator' });
+		if (role === 'creator') user = await accounts.becomeCreator(user.id, { wallet: '$wallet.example/creator' });
 		const token = await accounts.createSession(user.id);
 		return { user, token, cookie: `gs_session=${token}` };
 	}
 
+	/** A gig about to start (in ten minutes): its studio goes live without asking about an early start. */
 	async function gig(creator: Person, over: Record<string, string> = {}): Promise<Gig> {
 		return gigs.create(creator.user, {
 			title: 'Test gig',
 			category: 'concert',
-			startsAtLocal: '2030-06-01T20:00',
+			startsAtLocal: utcToZonedTime(Date.now() + 10 * 60_000, 'Europe/Berlin'),
 			timeZone: 'Europe/Berlin',
 			durationMinutes: '60',
 			price: '0',

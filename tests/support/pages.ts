@@ -17,11 +17,30 @@ export async function openPage(browser: Browser, url: string, options: { viewpor
 	return page;
 }
 
-/** Presses Go live on an open studio page and waits until it says it is live. */
+/**
+ * Presses Go live on an open studio page (and, for a gig scheduled far ahead, confirms going live
+ * early) and waits until it says it is live.
+ */
 export async function goLive(studio: Page): Promise<void> {
 	await studio.getByTestId('preview').waitFor();
 	await studio.getByTestId('go-live').click();
-	await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 15_000, message: 'the studio says it is live' }).toContain('Live');
+	const early = studio.getByTestId('confirm-early-confirm');
+	await expect
+		.poll(
+			async () => {
+				if (await early.isVisible()) await early.click();
+				return studio.getByTestId('broadcast-status').getAttribute('data-phase');
+			},
+			{ timeout: 15_000, message: 'the studio says it is live' }
+		)
+		.toBe('live');
+}
+
+/** Presses End show on a live studio and confirms it. */
+export async function endShow(studio: Page): Promise<void> {
+	await studio.getByTestId('end-show').click();
+	await studio.getByTestId('confirm-end-confirm').click();
+	await expect.poll(() => studio.getByTestId('broadcast-status').textContent(), { timeout: 10_000, message: 'the studio says the show ended' }).toContain('Show ended');
 }
 
 /** Closes a page with its context. */

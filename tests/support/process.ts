@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureWebApp } from './web-app.js';
 import type { Netns } from './netns.js';
 import { stopOnExit } from './children.js';
 
@@ -45,6 +46,7 @@ const ADDRESS_SETTINGS = ['PORT', 'HOST', 'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRES
  * `nodeArgs` go to node before the entry (e.g. `--import` of a test probe).
  */
 export async function startServerProcess(env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+	ensureWebApp();
 	const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gigstage-e2e-'));
 	const inherited = options.netns ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !ADDRESS_SETTINGS.includes(name))) : process.env;
 	const argv = (options.wrap ?? ((c) => c))([process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'server/main.ts']);

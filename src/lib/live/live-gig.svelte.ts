@@ -28,6 +28,8 @@ export class LiveGig {
 	you = $state<ChatSelf | null>(null);
 	timedOutUntil = $state<number | null>(null);
 	viewers = $state<number | null>(null);
+	/** Studio tabs the creator has open: the show is about to start when there is one. */
+	studios = $state(0);
 	totals = $state<ReactionTotals>({ heart: 0, applause: 0 });
 	stage = $state<StageSnapshot>({ hands: [], invited: [], guests: [] });
 	/** Who is banned from the gig; loaded for moderators only. */
@@ -38,9 +40,14 @@ export class LiveGig {
 	private readonly client = new LiveClient();
 	private readonly reactionListeners = new Set<(kind: ReactionKind, count: number) => void>();
 	private viewersVersion = 0;
+	private studiosVersion = 0;
 	private closed = false;
 
-	constructor(readonly gigId: string) {
+	/** `backstage`: this page is the creator's studio. */
+	constructor(
+		readonly gigId: string,
+		private readonly options: { backstage?: boolean } = {}
+	) {
 		const { socket } = this.client;
 		socket.on('connect', () => void this.join());
 		socket.on('disconnect', (reason) => {
@@ -56,6 +63,7 @@ export class LiveGig {
 		socket.on('chat:message', (message) => this.merge([message]));
 		socket.on('chat:deleted', ({ messageId }) => (this.messages = this.messages.filter((m) => m.id !== messageId)));
 		socket.on('viewers', (count) => this.countViewers(count));
+		socket.on('backstage', (count) => this.countStudios(count));
 		socket.on('reaction', ({ kind, count, totals }) => {
 			this.addTotals(totals);
 			for (const listener of this.reactionListeners) listener(kind, count);
@@ -149,7 +157,7 @@ export class LiveGig {
 
 	private async join(): Promise<void> {
 		try {
-			const joined = await this.client.request('live:join', { gigId: this.gigId });
+			const joined = await this.client.request('live:join', { gigId: this.gigId, ...(this.options.backstage ? { backstage: true } : {}) });
 			// After a reconnect the history is the truth: messages deleted meanwhile are gone from it.
 			this.messages = [];
 			this.merge(joined.history);
@@ -158,6 +166,7 @@ export class LiveGig {
 			this.timedOutUntil = joined.you.timedOutUntil;
 			this.addTotals(joined.reactions);
 			this.countViewers(joined.viewers);
+			this.countStudios(joined.backstage);
 			this.stage = joined.stage;
 			this.phase = 'open';
 			if (joined.you.canModerate) await this.loadBanned();
@@ -215,6 +224,12 @@ export class LiveGig {
 		if (count.version < this.viewersVersion) return;
 		this.viewersVersion = count.version;
 		this.viewers = count.count;
+	}
+
+	private countStudios(count: ViewerCount): void {
+		if (count.version < this.studiosVersion) return;
+		this.studiosVersion = count.version;
+		this.studios = count.count;
 	}
 
 	/** Totals only grow; answers and events from different nodes may arrive out of order. */

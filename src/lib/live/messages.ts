@@ -7,6 +7,8 @@
 import '../zod-without-eval.js';
 import { z } from 'zod';
 import { gigIdSchema, type ErrorCode } from '../signaling/messages.js';
+import { plainLine } from '../text/plain-line.js';
+import type { AvatarColour } from '../people/avatar.js';
 
 export const LIVE_NAMESPACE = '/live';
 /** Largest request the server reads, as JSON: a chat line of 500 characters is well under. */
@@ -24,14 +26,8 @@ export const TIMEOUT_MINUTES = { min: 1, max: 1440 } as const;
 /** Guests on stage with the host at once (invitations count): host and three fill a 2x2 grid. */
 export const MAX_GUESTS = 3;
 
-// Control characters and bidirectional overrides can make a line pretend to be someone else's.
-const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const LINE_BREAKS = /[\n\r\t\u2028\u2029]+/g;
-
-/** A chat line as stored and shown: one line, no control characters, trimmed. */
-export function normaliseChatText(text: string): string {
-	return text.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').trim();
-}
+/** A chat line as stored and shown: the rule display names follow too (one line, nothing hidden, trimmed). */
+export const normaliseChatText = plainLine;
 
 /** A message's id is its Redis Stream entry id: `<milliseconds>-<sequence>`. */
 export const messageIdSchema = z.string().regex(/^\d{1,15}-\d{1,10}$/, 'a message id looks like 1700000000000-0');
@@ -42,7 +38,8 @@ export const liveRequests = {
 	/** Gig status and viewer counts for the home page (no gigId) or one gig's page; no login needed. */
 	'live:follow': z.object({ gigId: gigIdSchema.optional() }),
 	/** The chat of a gig: ticket holders, its creator and admins. */
-	'live:join': z.object({ gigId: gigIdSchema }),
+	/** `backstage`: the creator's studio, so viewers hear that the show is about to start. */
+	'live:join': z.object({ gigId: gigIdSchema, backstage: z.boolean().optional() }),
 	'chat:send': z.object({
 		text: z
 			.string()
@@ -94,10 +91,10 @@ export type ChatRole = 'creator' | 'admin' | 'viewer';
 export type ReactionKind = (typeof REACTION_KINDS)[number];
 export type ReactionTotals = Record<ReactionKind, number>;
 
-export type ChatMessage = { id: string; userId: string; name: string; role: ChatRole; text: string; at: number };
+export type ChatMessage = { id: string; userId: string; name: string; colour: AvatarColour; role: ChatRole; text: string; at: number };
 
 /** Who you are in this gig's chat. */
-export type ChatSelf = { id: string; name: string; role: ChatRole; canModerate: boolean; timedOutUntil: number | null };
+export type ChatSelf = { id: string; name: string; colour: AvatarColour; role: ChatRole; canModerate: boolean; timedOutUntil: number | null };
 
 /**
  * People watching a gig, counted across server nodes. `version` grows with every count, so a
@@ -110,7 +107,7 @@ export type GigStatus = { gigId: string; state: GigLiveState; startedAt: number 
 
 export type LiveResults = {
 	'live:follow': { gigs: (GigStatus & { viewers: ViewerCount })[] };
-	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; you: ChatSelf; stage: StageSnapshot };
+	'live:join': { history: ChatMessage[]; hasOlder: boolean; reactions: ReactionTotals; viewers: ViewerCount; backstage: ViewerCount; you: ChatSelf; stage: StageSnapshot };
 	'chat:send': { message: ChatMessage };
 	'chat:older': { messages: ChatMessage[]; hasOlder: boolean };
 	'chat:delete': null;
@@ -126,11 +123,11 @@ export type LiveResults = {
 	'stage:remove': { stage: StageSnapshot };
 };
 
-export type BannedPerson = { id: string; name: string };
+export type BannedPerson = { id: string; name: string; colour: AvatarColour };
 
 /** Where a person stands with the stage. */
 export type StageState = 'audience' | 'hand' | 'invited' | 'guest';
-export type StagePerson = { id: string; name: string; since: number };
+export type StagePerson = { id: string; name: string; colour: AvatarColour; since: number };
 /** Raised hands (the queue, oldest first), open invitations and guests on stage. */
 export type StageSnapshot = { hands: StagePerson[]; invited: StagePerson[]; guests: StagePerson[] };
 
@@ -144,6 +141,8 @@ export type LiveServerEvents = {
 	/** `count` reactions of `kind` since the last event (bursts are batched), and the gig's totals. */
 	reaction: (event: { kind: ReactionKind; count: number; totals: ReactionTotals }) => void;
 	viewers: (count: ViewerCount) => void;
+	/** How many studio tabs of the gig's creator are open (0 or more): "starting soon" when there is one. */
+	backstage: (count: ViewerCount) => void;
 	/** A gig went live or ended; sent to the home page, the gig's page and its chat. */
 	status: (status: GigStatus) => void;
 	moderated: (event: Moderated) => void;

@@ -4,6 +4,7 @@ import type { MediaSource } from '../signaling/messages.js';
 import { SignalingClient, SignalingFailure } from './signaling-client.js';
 import { BitrateMeter, totalBytes } from './bitrate.js';
 import { SIMULCAST_ENCODINGS } from './layers.js';
+import { readPublishHealth, type PublishHealth } from './publish-health.js';
 import { IceRoute } from './ice-route.js';
 
 export type BroadcastStatus =
@@ -16,13 +17,38 @@ export type BroadcastStatus =
 export type BroadcastEvents = {
 	status(status: BroadcastStatus): void;
 	bitrate(kbps: number): void;
+	/** Once a second while live: what the browser sends and how the network treats it. */
+	health?(health: PublishHealth): void;
+};
+
+export type BroadcastOptions = {
+	role?: 'host' | 'guest';
+	/** Resume a show that ended a moment ago (the host pressed Resume show). */
+	resume?: boolean;
 };
 
 export type BroadcastTracks = Partial<Record<MediaSource, MediaStreamTrack>>;
 
 const STATS_INTERVAL_MS = 1000;
 /** Refusals that trying again cannot fix. */
-const FINAL_CODES = new Set(['GIG_HAS_HOST', 'NOT_ON_STAGE', 'BANNED', 'TICKET_REQUIRED', 'GIG_CANCELLED']);
+const FINAL_CODES = new Set(['GIG_HAS_HOST', 'NOT_ON_STAGE', 'BANNED', 'TICKET_REQUIRED', 'GIG_CANCELLED', 'SHOW_ENDED']);
+
+/**
+ * One key per studio tab and gig, kept across reloads (sessionStorage is per tab): a reloaded
+ * studio takes its own host seat back at once instead of waiting for the old connection to time out.
+ */
+function studioKey(gigId: string): string {
+	const name = `gigstage:studio:${gigId}`;
+	try {
+		const kept = sessionStorage.getItem(name);
+		if (kept && kept.length >= 16 && kept.length <= 64) return kept;
+		const fresh = crypto.randomUUID();
+		sessionStorage.setItem(name, fresh);
+		return fresh;
+	} catch {
+		return crypto.randomUUID(); // storage blocked: this page load only
+	}
+}
 
 /**
  * A publisher's side of a show: publishes the given tracks into the gig and keeps them published
@@ -31,8 +57,10 @@ const FINAL_CODES = new Set(['GIG_HAS_HOST', 'NOT_ON_STAGE', 'BANNED', 'TICKET_R
  */
 export class Broadcast {
 	private readonly signaling = new SignalingClient();
-	private readonly sessionKey = crypto.randomUUID();
+	private readonly sessionKey: string;
 	private readonly tracks: BroadcastTracks;
+	private readonly role: 'host' | 'guest';
+	private readonly resume: boolean;
 	private transport: Transport | null = null;
 	private readonly route = new IceRoute();
 	private stopWatching: (() => void) | null = null;
@@ -45,8 +73,11 @@ export class Broadcast {
 		private readonly gigId: string,
 		tracks: BroadcastTracks,
 		private readonly events: BroadcastEvents,
-		private readonly role: 'host' | 'guest' = 'host'
+		{ role = 'host', resume = false }: BroadcastOptions = {}
 	) {
+		this.role = role;
+		this.resume = resume;
+		this.sessionKey = role === 'host' ? studioKey(gigId) : crypto.randomUUID();
 		this.tracks = { ...tracks };
 		const { socket } = this.signaling;
 		socket.on('connect', () => void this.setUp());
@@ -88,6 +119,12 @@ export class Broadcast {
 		} else if (track) {
 			await this.produce(this.transport, source, track);
 		}
+	}
+
+	/** For the host's health panel: how many viewers receive each quality layer now. */
+	async viewerLayers(): Promise<{ layers: number[]; none: number } | null> {
+		if (this.ended || this.role !== 'host' || !this.signaling.socket.connected) return null;
+		return this.signaling.request('show:layers', {}).catch(() => null);
 	}
 
 	async end(): Promise<void> {
@@ -140,7 +177,7 @@ export class Broadcast {
 					if (state === 'failed') void this.setUp();
 				}
 			});
-			const startedAt = this.role === 'host' ? (await this.signaling.request('show:start', {})).startedAt : null;
+			const startedAt = this.role === 'host' ? (await this.signaling.request('show:start', this.resume ? { resume: true } : {})).startedAt : null;
 			if (run !== this.setupRun) return;
 			this.events.status({ phase: 'live', startedAt });
 			this.watchBitrate(transport);
@@ -175,8 +212,10 @@ export class Broadcast {
 		const meter = new BitrateMeter();
 		this.statsTimer = setInterval(async () => {
 			if (transport.closed) return clearInterval(this.statsTimer);
-			const kbps = meter.sample(totalBytes(await transport.getStats(), 'outbound-rtp'), performance.now());
+			const report = await transport.getStats();
+			const kbps = meter.sample(totalBytes(report, 'outbound-rtp'), performance.now());
 			if (kbps !== null) this.events.bitrate(kbps);
+			this.events.health?.(readPublishHealth(report, kbps));
 		}, STATS_INTERVAL_MS);
 	}
 

@@ -21,6 +21,8 @@ export type ShowPlayerEvents = {
 const PATH_RECHECK_MS = 2000;
 
 export type ShowVideo = { source: PublishedTrack['source']; participant: Participant; track: MediaStreamTrack };
+/** The viewer's quality choice: fitted to the player by itself, or one simulcast layer (0 = lowest). */
+export type QualityChoice = 'auto' | number;
 export type ShowMedia = { videos: ShowVideo[]; audio: MediaStreamTrack[] };
 
 /** Marks the viewer's first consume request; the latency benchmark times the first frame from it. */
@@ -36,8 +38,11 @@ export class ShowPlayer {
 	private transport: Transport | null = null;
 	private readonly route = new IceRoute();
 	private stopWatching: (() => void) | null = null;
-	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack }>();
+	/** By producer: the consumer, the track it carries, and its kind on the server ('simulcast' or 'simple'). */
+	private readonly consumers = new Map<string, { consumer: Consumer; track: PublishedTrack; type: string }>();
 	private spatialLayer = 2;
+	/** A layer the viewer chose in the quality menu; null follows the player's size. */
+	private chosenLayer: number | null = null;
 	/** The simulcast layer last asked for, per consumer. */
 	private readonly requestedLayers = new Map<string, number>();
 	/** The newest show snapshot; consumers are reconciled against it one pass at a time. */
@@ -80,11 +85,58 @@ export class ShowPlayer {
 		this.refitLayers();
 	}
 
+	/** The quality menu: a fixed simulcast layer for the main picture, or 'auto' (fitted to the player). */
+	setQuality(choice: QualityChoice): void {
+		this.chosenLayer = choice === 'auto' ? null : Math.max(0, Math.min(2, choice));
+		this.refitLayers();
+	}
+
+	/** How many quality layers the main picture comes in (1 for a stream without simulcast, e.g. OBS passthrough). */
+	layerCount(): number {
+		const main = this.mainVideo();
+		const mode = (main?.consumer.rtpParameters.encodings?.[0] as { scalabilityMode?: string } | undefined)?.scalabilityMode;
+		const spatial = /^[LS](\d)/.exec(mode ?? '')?.[1];
+		return main?.type === 'simulcast' && spatial ? Number(spatial) : 1;
+	}
+
+	/** The consumers' stats, for measuring delay and connection quality: the main picture first, then sound. */
+	async receiverStats(): Promise<{ kind: 'audio' | 'video'; report: RTCStatsReport }[]> {
+		const main = this.mainVideo();
+		const audio = [...this.consumers.values()].find((c) => c.consumer.kind === 'audio');
+		const picked = [main, audio].filter((c): c is NonNullable<typeof c> => c !== undefined && !c.consumer.closed);
+		return Promise.all(picked.map(async ({ consumer }) => ({ kind: consumer.kind as 'audio' | 'video', report: await consumer.getStats() })));
+	}
+
+	/** A sample of the server's clock, for the delay measurement. */
+	async serverClock(): Promise<{ now: number; sentAt: number; answeredAt: number } | null> {
+		if (!this.signaling.socket.connected) return null;
+		const sentAt = performance.now();
+		try {
+			const { now } = await this.signaling.request('clock', {});
+			return { now, sentAt, answeredAt: performance.now() };
+		} catch {
+			return null;
+		}
+	}
+
 	/** Stops receiving one participant's tracks (your own, on stage: no echo, no wasted downlink). */
 	exclude(participantId: string | null): void {
 		if (participantId === this.excluded) return;
 		this.excluded = participantId;
 		this.sync();
+	}
+
+	/** The loudest received sound right now (0-1, from the receivers' stats), or null without sound: the audio-only player's meter. */
+	async audioLevel(): Promise<number | null> {
+		let level: number | null = null;
+		for (const { consumer } of this.consumers.values()) {
+			if (consumer.kind !== 'audio' || consumer.closed) continue;
+			const stats = await consumer.getStats().catch(() => null);
+			stats?.forEach((s: { type: string; audioLevel?: number }) => {
+				if (s.type === 'inbound-rtp' && typeof s.audioLevel === 'number') level = Math.max(level ?? 0, s.audioLevel);
+			});
+		}
+		return level;
 	}
 
 	close(): void {
@@ -166,7 +218,7 @@ export class ShowPlayer {
 			kind: info.kind,
 			rtpParameters: info.rtpParameters as never
 		});
-		this.consumers.set(track.producerId, { consumer, track });
+		this.consumers.set(track.producerId, { consumer, track, type: info.type });
 		// mediasoup starts a consumer at its top layer: only ask for another before resuming.
 		this.requestedLayers.set(consumer.id, 2);
 		if (consumer.kind === 'video') await this.requestLayer(consumer, track.source);
@@ -208,7 +260,15 @@ export class ShowPlayer {
 	private layerFor(source: PublishedTrack['source']): number {
 		const shown = [...this.consumers.values()].filter((c) => c.consumer.kind === 'video');
 		if (source !== 'screen' && shown.some((c) => c.track.source === 'screen')) return 0;
+		// The viewer's own choice holds for the big picture.
+		if (this.chosenLayer !== null && (shown.length === 1 || source === 'screen')) return this.chosenLayer;
 		return shown.length > 1 ? Math.max(0, this.spatialLayer - 1) : this.spatialLayer;
+	}
+
+	/** The big picture: a shared screen, else the host's camera, else any video. */
+	private mainVideo() {
+		const videos = [...this.consumers.values()].filter((c) => c.consumer.kind === 'video');
+		return videos.find((c) => c.track.source === 'screen') ?? videos.find((c) => c.track.participant.role === 'host') ?? videos[0];
 	}
 
 	private refitLayers(): void {

@@ -14,6 +14,8 @@ import type { AccountSettings } from './accounts/account-settings.js';
 import type { AccountDeletion } from './accounts/account-deletion.js';
 import type { StoreGate } from './store.js';
 import type { Connections } from './connections.js';
+import type { CreatorHandles } from './creators/handles.js';
+import type { Follows } from './creators/follows.js';
 
 /** What pages may know of the server's configuration. */
 export type SiteSettings = {
@@ -44,6 +46,8 @@ export type Services = {
 	mail: Mailer;
 	notifications: Notifications;
 	account: AccountServices;
+	/** Creators' public pages (their handles) and who follows them. */
+	creators: { handles: CreatorHandles; follows: Follows };
 	settings: SiteSettings;
 	/** Whether Redis answers right now: pages answer 503 at once while it does not. */
 	store: StoreGate;

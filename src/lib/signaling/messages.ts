@@ -49,8 +49,13 @@ export const requests = {
 		rtpParameters
 	}),
 	'producer:close': z.object({ producerId: id }),
-	'show:start': z.object({}),
+	/** `resume`: the host presses Resume show on a show that ended a moment ago. */
+	'show:start': z.object({ resume: z.boolean().optional() }),
 	'show:end': z.object({}),
+	/** For the host's health panel: how many viewers get each quality layer of their video. */
+	'show:layers': z.object({}),
+	/** A sample of the server's clock (monotonic milliseconds, the media server's RTCP clock): viewers measure their delay with it. */
+	'clock': z.object({}),
 	consume: z.object({ transportId: id, producerId: id, rtpCapabilities }),
 	'consumer:resume': z.object({ consumerId: id }),
 	'consumer:layers': z.object({
@@ -80,6 +85,8 @@ export type ErrorCode =
 	/** Publishing as a guest needs a place on the gig's stage (accepted invitation). */
 	| 'NOT_ON_STAGE'
 	| 'NOTHING_TO_SHOW'
+	/** The show ended: it stays ended, except for an explicit resume within a few minutes. */
+	| 'SHOW_ENDED'
 	| 'LIMIT_REACHED'
 	| 'TRANSPORT_NOT_FOUND'
 	| 'PRODUCER_NOT_FOUND'
@@ -137,6 +144,8 @@ export type Results = {
 	'producer:close': null;
 	'show:start': { state: ShowState; startedAt: number | null };
 	'show:end': null;
+	'show:layers': { layers: number[]; none: number };
+	clock: { now: number };
 	consume: ConsumeResult;
 	'consumer:resume': null;
 	'consumer:layers': null;

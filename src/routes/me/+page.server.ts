@@ -1,10 +1,12 @@
-import { redirect } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { services } from '$lib/server/services';
 import { mayCreateGigs } from '$lib/server/access';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import type { Gig, GigStatus } from '$lib/server/gigs/gigs';
+import { avatarColourOf, publicName } from '$lib/server/accounts/accounts';
+import { showReport } from '$lib/server/show-report';
 
 const LOGIN = '/login?next=/me';
 
@@ -19,7 +21,7 @@ const when = (gig: Gig) => ({ startsAt: gig.startsAt, timeZone: gig.timeZone, du
 export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user;
 	if (!user) redirect(303, LOGIN);
-	const { gigs, tickets } = services();
+	const { gigs, tickets, creators } = services();
 	const canCreate = mayCreateGigs(user);
 
 	const [owned, created] = await Promise.all([tickets.forUser(user.id), canCreate ? gigs.byCreator(user.id) : Promise.resolve([])]);
@@ -33,6 +35,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 				title: gig?.title ?? 'A gig that no longer exists',
 				status: gig?.status ?? null,
 				...(gig ? when(gig) : { startsAt: ticket.issuedAt, timeZone: 'UTC', durationMinutes: 0 }),
+				scheduledFor: gig?.scheduledFor ?? null,
 				paid: formatPrice(ticket.priceMinor, ticket.currency)
 			};
 		})
@@ -45,12 +48,13 @@ export const load: PageServerLoad = async ({ locals }) => {
 			...when(gig),
 			price: formatPrice(gig.priceMinor, gig.currency),
 			capacity: gig.capacity,
-			sold: await tickets.sold(gig.id)
+			sold: await tickets.sold(gig.id),
+			report: gig.status === 'live' || gig.status === 'ended' ? await showReport(gig) : null
 		}))
 	);
 
 	return {
-		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet },
+		profile: { email: user.email, role: user.role, displayName: user.displayName, wallet: user.wallet, avatarColour: avatarColourOf(user), publicName: publicName(user), handle: canCreate ? await creators.handles.of(user) : null },
 		canCreate,
 		tickets: myTickets.sort(byRelevance),
 		gigs: myGigs.sort(byRelevance)
@@ -58,6 +62,19 @@ export const load: PageServerLoad = async ({ locals }) => {
 };
 
 export const actions: Actions = {
+	/** The display name and avatar colour everyone has. */
+	profile: async ({ request, locals }) => {
+		if (!locals.user) redirect(303, LOGIN);
+		const form = await request.formData();
+		try {
+			locals.user = await services().accounts.updateProfile(locals.user.id, Object.fromEntries(form));
+		} catch (error) {
+			const failure = formFailure(error, form);
+			return fail(failure.status, { ...failure.data, profileFailed: true });
+		}
+		return { profileSaved: true };
+	},
+
 	/** Becoming a creator, and later changing the name and wallet: the same profile. */
 	becomeCreator: async ({ request, locals }) => {
 		if (!locals.user) redirect(303, LOGIN);

@@ -12,6 +12,8 @@ import { normaliseWallet } from './wallet.js';
 import { Sessions, type SessionOrigin } from './sessions.js';
 import { OneTimeTokens } from './one-time-tokens.js';
 import { deletedAccountsKey } from './deleted-accounts.js';
+import { displayNameSchema, shownName } from './display-name.js';
+import { defaultAvatarColour, isAvatarColour, AVATAR_COLOURS, type AvatarColour } from '../../people/avatar.js';
 
 export { SESSION_DAYS } from './sessions.js';
 
@@ -21,6 +23,7 @@ export type User = {
 	email: string;
 	role: Role;
 	displayName: string | null;
+	avatarColour?: AvatarColour | null;
 	wallet: string | null;
 	createdAt: number;
 	/** Whether the person followed the link mailed at sign-up (accounts older than that are counted as confirmed). */
@@ -38,8 +41,18 @@ export const emailSchema = z.email('Enter a valid email address').max(254).trans
 export const newPasswordSchema = z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters');
 export const credentialsSchema = z.object({ email: emailSchema, password: newPasswordSchema });
 
+/** Sign-up asks for a display name too: everyone in a chat or on a stage has one. */
+export const signUpSchema = credentialsSchema.extend({ displayName: displayNameSchema });
+
+/** What a person shows of themselves: their name, and their avatar's colour. */
+export const profileSchema = z.object({
+	displayName: displayNameSchema,
+	avatarColour: z.enum(AVATAR_COLOURS, { error: 'Pick one of the colours' }).optional()
+});
+
 export const creatorProfileSchema = z.object({
-	displayName: z.string().trim().min(2, 'Use at least 2 characters').max(60, 'Use at most 60 characters'),
+	// Accounts from before names were asked at sign-up may still set theirs here.
+	displayName: displayNameSchema.optional(),
 	wallet: z
 		.string()
 		.trim()
@@ -89,7 +102,7 @@ export class Accounts {
 
 	/** Opens an account; `clientAddress` is who asked (sign-ups are limited per address). */
 	async signUp(input: unknown, clientAddress: string): Promise<User> {
-		const { email, password } = parse(credentialsSchema, input);
+		const { email, password, displayName } = parse(signUpSchema, input);
 		// Counted after validation: a typo must not use up a shared network's sign-ups.
 		await limitRate(this.redis, `signup:${addressBucket(clientAddress)}`, 10, 3600);
 		const user: User = {
@@ -97,7 +110,8 @@ export class Accounts {
 			email,
 			// Never admin: nothing about a sign-up (an unverified email) is trusted. The operator grants it (server/admin.ts).
 			role: 'viewer',
-			displayName: null,
+			displayName,
+			avatarColour: null,
 			wallet: null,
 			createdAt: Date.now(),
 			emailConfirmed: false,
@@ -199,13 +213,27 @@ export class Accounts {
 	}
 
 	async becomeCreator(userId: string, input: unknown): Promise<User> {
-		const { displayName, wallet } = parse(creatorProfileSchema, input);
+		const parsed = parse(creatorProfileSchema, input);
 		const user = await this.user(userId);
 		if (!user) throw new DomainError('LOGIN_REQUIRED', 'Log in first.');
 		requireConfirmedEmail(user);
+		const displayName = parsed.displayName ?? user.displayName;
+		if (!displayName) throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', { displayName: 'Choose a display name' });
 		const role: Role = user.role === 'admin' ? 'admin' : 'creator';
-		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '' });
+		const wallet = parsed.wallet;
+		// `creator` stays when an admin grant overwrites the role, so taking admin back restores it.
+		await this.redis.hset(key.user(userId), { role, displayName, wallet: wallet ?? '', creator: '1' });
 		return { ...user, role, displayName, wallet };
+	}
+
+	/** A new display name and avatar colour. */
+	async updateProfile(userId: string, input: unknown): Promise<User> {
+		const { displayName, avatarColour } = parse(profileSchema, input);
+		const user = await this.user(userId);
+		if (!user) throw new DomainError('LOGIN_REQUIRED', 'Log in first.');
+		const colour = avatarColour ?? user.avatarColour;
+		await this.redis.hset(key.user(userId), { displayName, avatarColour: colour ?? '' });
+		return { ...user, displayName, avatarColour: colour };
 	}
 
 	/** The account with this email, if any. */
@@ -221,7 +249,11 @@ export class Accounts {
 	async setAdmin(email: string, admin: boolean): Promise<User> {
 		const user = await this.byEmail(email);
 		if (!user) throw new DomainError('INVALID_INPUT', `There is no account with the email ${email}.`);
-		const role: Role = admin ? 'admin' : user.displayName ? 'creator' : 'viewer';
+		// Everyone has a display name now: whether they became a creator is its own mark (older
+		// accounts named themselves only by becoming one).
+		const [creator, avatarColour] = await this.redis.hmget(key.user(user.id), 'creator', 'avatarColour');
+		const wasCreator = creator === '1' || (creator === null && avatarColour === null && user.displayName !== null);
+		const role: Role = admin ? 'admin' : wasCreator ? 'creator' : 'viewer';
 		await this.redis.hset(key.user(user.id), 'role', role);
 		return { ...user, role };
 	}
@@ -259,6 +291,7 @@ function serialise(user: User): Record<string, string> {
 		email: user.email,
 		role: user.role,
 		displayName: user.displayName ?? '',
+		avatarColour: user.avatarColour ?? '',
 		wallet: user.wallet ?? '',
 		createdAt: String(user.createdAt),
 		emailConfirmedAt: user.emailConfirmed ? String(Date.now()) : '',
@@ -272,6 +305,7 @@ function deserialise(f: Record<string, string>): User {
 		email: f.email!,
 		role: f.role as Role,
 		displayName: f.displayName || null,
+		avatarColour: isAvatarColour(f.avatarColour) ? f.avatarColour : null,
 		wallet: f.wallet || null,
 		createdAt: Number(f.createdAt),
 		// Absent on accounts made before confirmation existed: those keep what they could do.
@@ -282,5 +316,17 @@ function deserialise(f: Record<string, string>): User {
 
 /** What may be shown of a user to other people: never any part of their email. */
 export function publicName(user: Pick<User, 'displayName' | 'id'>): string {
-	return user.displayName ?? `Member ${user.id.slice(0, 4)}`;
+	const name = user.displayName ? shownName(user.displayName) : '';
+	return name || `Member ${user.id.slice(0, 4)}`;
+}
+
+/** A person as others see them: name and avatar colour. */
+export type PublicPerson = { id: string; name: string; colour: AvatarColour };
+
+export function publicPerson(user: Pick<User, 'displayName' | 'id' | 'avatarColour'>): PublicPerson {
+	return { id: user.id, name: publicName(user), colour: avatarColourOf(user) };
+}
+
+export function avatarColourOf(user: Pick<User, 'id' | 'avatarColour'>): AvatarColour {
+	return user.avatarColour ?? defaultAvatarColour(user.id);
 }

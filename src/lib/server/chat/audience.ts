@@ -1,13 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { ViewerCount } from '../../live/messages.js';
 
-const key = {
+/** Who is counted: the audience watching, or the creators in the gig's studio (the backstage). */
+export type PresenceKind = 'audience' | 'backstage';
+
+const keys = (kind: PresenceKind) => ({
 	// Members `<userId>@<nodeId>`, scored by when they expire: each node keeps its own viewers
 	// fresh, so the viewers of a node that died fall out by themselves.
-	audience: (gigId: string) => `gs:gig-audience:${gigId}`,
+	audience: (gigId: string) => `gs:gig-${kind}:${gigId}`,
 	// The count last announced, so that several nodes do not announce the same number.
-	shown: (gigId: string) => `gs:gig-audience-shown:${gigId}`
-};
+	shown: (gigId: string) => `gs:gig-${kind}-shown:${gigId}`
+});
 
 // Times come from Redis (TIME), not from each node's clock: nodes may disagree by seconds.
 const NOW = `
@@ -49,30 +52,41 @@ return {count, version, previous == tostring(count) and 0 or 1}
  * without a heartbeat, so a node that dies takes its viewers with it within that time.
  */
 export class Audience {
+	private readonly key: ReturnType<typeof keys>;
+
 	constructor(
 		private readonly redis: Redis,
-		readonly ttlMs: number
-	) {}
+		readonly ttlMs: number,
+		kind: PresenceKind = 'audience'
+	) {
+		this.key = keys(kind);
+	}
 
 	/** These people are watching the gig through node `nodeId` (first join, or a heartbeat). */
 	async keep(gigId: string, nodeId: string, userIds: string[]): Promise<void> {
 		if (userIds.length === 0) return;
-		await this.redis.eval(KEEP, 1, key.audience(gigId), this.ttlMs, ...userIds.map((id) => holder(id, nodeId)));
+		await this.redis.eval(KEEP, 1, this.key.audience(gigId), this.ttlMs, ...userIds.map((id) => holder(id, nodeId)));
 	}
 
 	async leave(gigId: string, nodeId: string, userId: string): Promise<void> {
-		await this.redis.zrem(key.audience(gigId), holder(userId, nodeId));
+		await this.redis.zrem(this.key.audience(gigId), holder(userId, nodeId));
+	}
+
+	/** The people watching the gig now, each once. */
+	async people(gigId: string): Promise<string[]> {
+		const holders = await this.redis.zrangebyscore(this.key.audience(gigId), Date.now(), '+inf');
+		return [...new Set(holders.map((h) => h.slice(0, h.lastIndexOf('@'))))];
 	}
 
 	/** How many people watch the gig now. */
 	async count(gigId: string): Promise<ViewerCount> {
-		const [count, version] = (await this.redis.eval(PEEK, 1, key.audience(gigId))) as [number, number];
+		const [count, version] = (await this.redis.eval(PEEK, 1, this.key.audience(gigId))) as [number, number];
 		return { gigId, count, version };
 	}
 
 	/** The count, and whether it differs from the one last announced (which it now is). */
 	async announce(gigId: string): Promise<ViewerCount & { changed: boolean }> {
-		const [count, version, changed] = (await this.redis.eval(ANNOUNCE, 2, key.audience(gigId), key.shown(gigId))) as [number, number, number];
+		const [count, version, changed] = (await this.redis.eval(ANNOUNCE, 2, this.key.audience(gigId), this.key.shown(gigId))) as [number, number, number];
 		return { gigId, count, version, changed: changed === 1 };
 	}
 }

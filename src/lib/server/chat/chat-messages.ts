@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { ChatMessage, ChatRole } from '../../live/messages.js';
 import { DELETED_NAME, deletedAmong } from '../accounts/deleted-accounts.js';
+import { defaultAvatarColour, isAvatarColour, type AvatarColour } from '../../people/avatar.js';
 
 const key = {
 	// One Redis Stream per gig: entry ids are time-ordered, so they page history and date messages.
 	chat: (gigId: string) => `gs:gig-chat:${gigId}`
 };
 
-export type ChatAuthor = { userId: string; name: string; role: ChatRole };
+/** Who wrote a message; without a colour, the one that follows from their id. */
+export type ChatAuthor = { userId: string; name: string; colour?: AvatarColour; role: ChatRole };
 export type ChatPage = { messages: ChatMessage[]; hasOlder: boolean };
 
 /** Each gig's chat history: appended, read newest-first a page at a time, trimmed to a length. */
@@ -18,9 +20,9 @@ export class ChatMessages {
 		private readonly historyLength: number
 	) {}
 
-	async append(gigId: string, author: ChatAuthor, text: string): Promise<ChatMessage> {
-		const id = await this.redis.xadd(key.chat(gigId), 'MAXLEN', String(this.historyLength), '*', 'userId', author.userId, 'name', author.name, 'role', author.role, 'text', text);
-		return { id: id!, ...author, text, at: sentAt(id!) };
+	async append(gigId: string, { userId, name, colour = defaultAvatarColour(userId), role }: ChatAuthor, text: string): Promise<ChatMessage> {
+		const id = await this.redis.xadd(key.chat(gigId), 'MAXLEN', String(this.historyLength), '*', 'userId', userId, 'name', name, 'colour', colour, 'role', role, 'text', text);
+		return { id: id!, userId, name, colour, role, text, at: sentAt(id!) };
 	}
 
 	/** The newest `limit` messages, oldest first. */
@@ -62,7 +64,9 @@ export class ChatMessages {
 function toMessage(id: string, fields: string[]): ChatMessage {
 	const f: Record<string, string> = {};
 	for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-	return { id, userId: f.userId ?? '', name: f.name ?? '', role: (f.role as ChatRole | undefined) ?? 'viewer', text: f.text ?? '', at: sentAt(id) };
+	const userId = f.userId ?? '';
+	const colour = isAvatarColour(f.colour) ? f.colour : defaultAvatarColour(userId);
+	return { id, userId, name: f.name ?? '', colour, role: (f.role as ChatRole | undefined) ?? 'viewer', text: f.text ?? '', at: sentAt(id) };
 }
 
 /** A stream entry id starts with the milliseconds Redis stored it at. */

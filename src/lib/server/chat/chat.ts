@@ -8,9 +8,21 @@ import { Moderation } from './moderation.js';
 import { Reactions } from './reactions.js';
 import { Audience } from './audience.js';
 import { Stage } from './stage.js';
+import { ShowNumbers } from './show-numbers.js';
 
 /** Everything live around a gig's show, each kept in Redis by its own module. */
-export type Chat = { messages: ChatMessages; pace: ChatPace; moderation: Moderation; reactions: Reactions; audience: Audience; stage: Stage };
+export type Chat = {
+	messages: ChatMessages;
+	pace: ChatPace;
+	moderation: Moderation;
+	reactions: Reactions;
+	audience: Audience;
+	/** The gig's creator with its studio open: viewers are told the show is about to start. */
+	backstage: Audience;
+	stage: Stage;
+	/** Viewers, watch time and messages of each show, recorded while it runs. */
+	numbers: ShowNumbers;
+};
 
 export type ChatOptions = {
 	/** Messages kept per gig (default 1000). */
@@ -26,7 +38,9 @@ export function createChat(redis: Redis, { historyLength = 1000, presenceTtlSeco
 		moderation: new Moderation(redis),
 		reactions: new Reactions(redis),
 		audience: new Audience(redis, presenceTtlSeconds * 1000),
-		stage: new Stage(redis)
+		backstage: new Audience(redis, presenceTtlSeconds * 1000, 'backstage'),
+		stage: new Stage(redis),
+		numbers: new ShowNumbers(redis)
 	};
 }
 

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { MAX_GUESTS, type StagePerson, type StageSnapshot, type StageState } from '../../live/messages.js';
+import { defaultAvatarColour, isAvatarColour } from '../../people/avatar.js';
 
 const key = {
-	// userId -> {"name","state","at"}: everyone with a raised hand, an invitation or a place on stage.
+	// userId -> {"name","colour","state","at"}: everyone with a raised hand, an invitation or a place on stage.
 	stage: (gigId: string) => `gs:gig-stage:${gigId}`
 };
 
@@ -12,7 +13,7 @@ const STAGE_TTL_SECONDS = 24 * 60 * 60;
 /** What a move did: done (from the state the person was in), or refused and why. */
 export type StageMove = { ok: true; from: StageState } | { ok: false; reason: 'wrong-state' | 'stage-full'; state: StageState };
 
-type Entry = { name: string; state: Exclude<StageState, 'audience'>; at: number };
+type Entry = { name: string; colour?: string; state: Exclude<StageState, 'audience'>; at: number };
 
 // One atomic step: the person must be in one of the `from` states; `to` = '' takes them off the
 // list. Inviting counts everyone invited or on stage against the limit in the same step, so two
@@ -37,7 +38,8 @@ if ARGV[3] == 'invited' then
 	if taken >= tonumber(ARGV[6]) then return {'stage-full', state} end
 end
 local name = ARGV[4] ~= '' and ARGV[4] or (entry and entry.name or '')
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({ name = name, state = ARGV[3], at = tonumber(ARGV[5]) }))
+local colour = ARGV[8] ~= '' and ARGV[8] or (entry and entry.colour or '')
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({ name = name, colour = colour, state = ARGV[3], at = tonumber(ARGV[5]) }))
 redis.call('EXPIRE', KEYS[1], ARGV[7])
 return {'ok', state}
 `;
@@ -50,8 +52,8 @@ return {'ok', state}
 export class Stage {
 	constructor(private readonly redis: Redis) {}
 
-	raiseHand(gigId: string, person: { id: string; name: string }, now = Date.now()): Promise<StageMove> {
-		return this.move(gigId, person.id, ['audience'], 'hand', { name: person.name, now });
+	raiseHand(gigId: string, person: { id: string; name: string; colour?: string }, now = Date.now()): Promise<StageMove> {
+		return this.move(gigId, person.id, ['audience'], 'hand', { name: person.name, colour: person.colour, now });
 	}
 
 	/** Only someone whose hand is up can be invited: the host picks from the queue. */
@@ -79,7 +81,7 @@ export class Stage {
 		const people = Object.entries(all)
 			.map(([id, value]) => ({ id, ...(JSON.parse(value) as Entry) }))
 			.sort((a, b) => a.at - b.at);
-		const of = (state: Entry['state']): StagePerson[] => people.filter((p) => p.state === state).map(({ id, name, at }) => ({ id, name, since: at }));
+		const of = (state: Entry['state']): StagePerson[] => people.filter((p) => p.state === state).map(({ id, name, colour, at }) => ({ id, name, colour: isAvatarColour(colour) ? colour : defaultAvatarColour(id), since: at }));
 		return { hands: of('hand'), invited: of('invited'), guests: of('guest') };
 	}
 
@@ -88,8 +90,8 @@ export class Stage {
 		await this.redis.del(key.stage(gigId));
 	}
 
-	private async move(gigId: string, userId: string, from: StageState[], to: Entry['state'] | '', { name = '', now = Date.now() } = {}): Promise<StageMove> {
-		const [outcome, state] = (await this.redis.eval(MOVE, 1, key.stage(gigId), userId, from.join(','), to, name, String(now), String(MAX_GUESTS), String(STAGE_TTL_SECONDS))) as [string, StageState];
+	private async move(gigId: string, userId: string, from: StageState[], to: Entry['state'] | '', { name = '', colour = '', now = Date.now() } = {}): Promise<StageMove> {
+		const [outcome, state] = (await this.redis.eval(MOVE, 1, key.stage(gigId), userId, from.join(','), to, name, String(now), String(MAX_GUESTS), String(STAGE_TTL_SECONDS), colour)) as [string, StageState];
 		if (outcome === 'ok') return { ok: true, from: state };
 		return { ok: false, reason: outcome as 'wrong-state' | 'stage-full', state };
 	}

@@ -56,6 +56,23 @@ export const gigInputSchema = z
 
 export type GigInput = z.output<typeof gigInputSchema>;
 
+/**
+ * How far in the past a new start may be: the form picks whole minutes, and filling it in takes a
+ * moment, so "now" is still now when it arrives.
+ */
+export const START_GRACE_MS = 5 * 60_000;
+
+const when = z.object({ startsAtLocal: gigInputSchema.def.in.shape.startsAtLocal, timeZone: gigInputSchema.def.in.shape.timeZone });
+
+/**
+ * The start time, if the input names a valid one: checked on its own, so a start in the past is
+ * reported together with whatever else is wrong in the form.
+ */
+export function startOf(input: unknown): number | null {
+	const parsed = when.safeParse(input);
+	return parsed.success ? zonedTimeToUtc(parsed.data.startsAtLocal, parsed.data.timeZone) : null;
+}
+
 /** "€12.50", "Free". */
 export function formatPrice(priceMinor: number, currency: string, locale = 'en'): string {
 	if (priceMinor === 0) return 'Free';

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { DomainError, fieldErrors } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
-import { gigInputSchema, type Category, type GigInput } from './gig-input.js';
+import { gigInputSchema, startOf, START_GRACE_MS, type Category, type GigInput } from './gig-input.js';
 import { manages, mayCreateGigs, requireConfirmedEmail, type Actor } from '../access.js';
+import { startsLongAfter } from '../../show-times.js';
 
 export type GigStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
 
@@ -13,6 +14,10 @@ export type Gig = GigInput & {
 	coverFile: string | null;
 	createdAt: number;
 	startedAt: number | null;
+	/** When the show last ended (it may be resumed for a few minutes after). */
+	endedAt: number | null;
+	/** The start it was scheduled for, when the show began long before it (the start then moved to when it did). */
+	scheduledFor: number | null;
 };
 
 export type GigPage = { gigs: Gig[]; nextCursor: string | null };
@@ -41,12 +46,12 @@ const SCAN_LIMIT = 1000; // bounds a title search per page
 export class Gigs {
 	constructor(private readonly redis: Redis) {}
 
-	async create(creator: Actor & { emailConfirmed?: boolean }, input: unknown): Promise<Gig> {
+	async create(creator: Actor & { emailConfirmed?: boolean }, input: unknown, now = Date.now()): Promise<Gig> {
 		if (!mayCreateGigs(creator)) throw new DomainError('FORBIDDEN', 'Only creators can create gigs: become a creator first.');
 		requireConfirmedEmail(creator);
-		const data = parseGigInput(input);
+		const data = parseGigInput(input, { now });
 		const creatorId = creator.id;
-		const gig: Gig = { ...data, id: newId(), creatorId, status: 'scheduled', coverFile: null, createdAt: Date.now(), startedAt: null };
+		const gig: Gig = { ...data, id: newId(), creatorId, status: 'scheduled', coverFile: null, createdAt: Date.now(), startedAt: null, endedAt: null, scheduledFor: null };
 		const streamKey = newSecret();
 		await this.redis
 			.multi()
@@ -73,11 +78,12 @@ export class Gigs {
 		return gig;
 	}
 
-	async update(id: string, user: Actor, input: unknown): Promise<Gig> {
+	async update(id: string, user: Actor, input: unknown, now = Date.now()): Promise<Gig> {
 		const gig = await this.manageable(id, user);
 		if (gig.status === 'cancelled') throw new DomainError('GIG_CANCELLED', 'This gig was cancelled.');
 		if (gig.status !== 'scheduled') throw new DomainError('GIG_STARTED', 'A gig can be edited only before it starts.');
-		const data = parseGigInput(input);
+		// A start that has passed may stay only on a gig that already ran.
+		const data = parseGigInput(input, { now, pastStart: gig.startedAt !== null ? gig.startsAt : null });
 		const next: Gig = { ...gig, ...data };
 		await this.redis
 			.multi()
@@ -103,17 +109,25 @@ export class Gigs {
 		return { ...gig, status: 'cancelled' };
 	}
 
-	/** The show started: the gig moves from "upcoming" to "live now". */
+	/**
+	 * The show started (or resumed): the gig moves from "upcoming" to "live now". A first start long
+	 * before the scheduled one moves the start to now, so the listing and ticket holders see it right.
+	 */
 	async markLive(id: string, startedAt: number): Promise<void> {
 		const gig = await this.get(id);
 		if (!gig || gig.status === 'cancelled') return;
-		await this.unlist(gig).zadd(key.live, startedAt, id).hset(key.gig(id), { status: 'live', startedAt: String(startedAt) }).exec();
+		const fields: Record<string, string> = { status: 'live', startedAt: String(startedAt), endedAt: '' };
+		if (gig.status === 'scheduled' && startsLongAfter(gig.startsAt, startedAt)) {
+			fields.startsAt = String(startedAt);
+			fields.scheduledFor = String(gig.startsAt);
+		}
+		await this.unlist(gig).zadd(key.live, startedAt, id).hset(key.gig(id), fields).exec();
 	}
 
-	async markEnded(id: string): Promise<void> {
+	async markEnded(id: string, now = Date.now()): Promise<void> {
 		const gig = await this.get(id);
 		if (!gig || gig.status !== 'live') return;
-		await this.unlist(gig).hset(key.gig(id), 'status', 'ended').exec();
+		await this.unlist(gig).hset(key.gig(id), { status: 'ended', endedAt: String(now) }).exec();
 	}
 
 	async streamKey(id: string, user: Actor): Promise<string> {
@@ -189,9 +203,18 @@ export class Gigs {
 	}
 }
 
-function parseGigInput(input: unknown): GigInput {
+const PAST_START = 'Pick a start in the future';
+
+/** The gig's fields, and a start that is still ahead (or `pastStart`, kept unchanged). */
+function parseGigInput(input: unknown, { now, pastStart = null }: { now: number; pastStart?: number | null }): GigInput {
 	const result = gigInputSchema.safeParse(input);
-	if (!result.success) throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors(result.error.issues));
+	const startsAt = result.success ? result.data.startsAt : startOf(input);
+	const past = startsAt !== null && startsAt < now - START_GRACE_MS && startsAt !== pastStart;
+	if (!result.success || past) {
+		const fields = result.success ? {} : fieldErrors(result.error.issues);
+		if (past) fields.startsAtLocal ??= PAST_START;
+		throw new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fields);
+	}
 	return result.data;
 }
 
@@ -228,7 +251,9 @@ function serialise(gig: Gig): Record<string, string> {
 		status: gig.status,
 		coverFile: gig.coverFile ?? '',
 		createdAt: String(gig.createdAt),
-		startedAt: gig.startedAt === null ? '' : String(gig.startedAt)
+		startedAt: gig.startedAt === null ? '' : String(gig.startedAt),
+		endedAt: gig.endedAt === null ? '' : String(gig.endedAt),
+		scheduledFor: gig.scheduledFor === null ? '' : String(gig.scheduledFor)
 	};
 }
 
@@ -249,6 +274,8 @@ function deserialise(f: Record<string, string>): Gig {
 		status: f.status as GigStatus,
 		coverFile: f.coverFile || null,
 		createdAt: Number(f.createdAt),
-		startedAt: f.startedAt ? Number(f.startedAt) : null
+		startedAt: f.startedAt ? Number(f.startedAt) : null,
+		endedAt: f.endedAt ? Number(f.endedAt) : null,
+		scheduledFor: f.scheduledFor ? Number(f.scheduledFor) : null
 	};
 }

@@ -259,6 +259,19 @@ export class Tickets {
 		return this.redis.hlen(key.gigTickets(gigId));
 	}
 
+	/** Tickets issued for a gig and what they brought in, per currency (minor units). */
+	async takings(gigId: string): Promise<{ tickets: number; revenue: Record<string, number> }> {
+		const ids = await this.redis.hvals(key.gigTickets(gigId));
+		const pipeline = this.redis.pipeline();
+		for (const id of ids) pipeline.hmget(key.ticket(id), 'priceMinor', 'currency');
+		const revenue: Record<string, number> = {};
+		for (const [, fields] of (await pipeline.exec()) ?? []) {
+			const [price, currency] = fields as [string | null, string | null];
+			if (currency) revenue[currency] = (revenue[currency] ?? 0) + Number(price ?? 0);
+		}
+		return { tickets: ids.length, revenue };
+	}
+
 	async ticket(id: string): Promise<Ticket | null> {
 		const f = await this.redis.hgetall(key.ticket(id));
 		if (!f.id) return null;

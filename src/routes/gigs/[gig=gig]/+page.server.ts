@@ -1,5 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
-import { publicName } from '$lib/server/accounts/accounts';
+import { avatarColourOf, publicName } from '$lib/server/accounts/accounts';
+import { gigPageUrl } from '$lib/server/site-url';
+import { showReport } from '$lib/server/show-report';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
 import { isTimeZone } from '$lib/server/gigs/zoned-time';
@@ -8,16 +10,19 @@ import { HOLD_MINUTES } from '$lib/server/tickets/tickets';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals, url }) => {
-	const { gigs, accounts, tickets, purchases } = services();
+	const { gigs, accounts, tickets, purchases, creators } = services();
 	const gig = await gigs.get(params.gig);
 	if (!gig) error(404, { message: 'There is no such gig.', code: 'GIG_NOT_FOUND' });
 	const user = locals.user;
 	const manages = user !== null && (gig.creatorId === user.id || user.role === 'admin');
-	const [creator, sold, held, hasTicket] = await Promise.all([
+	const [creator, sold, held, hasTicket, following, report] = await Promise.all([
 		accounts.user(gig.creatorId),
 		tickets.sold(gig.id),
 		tickets.held(gig.id),
-		user ? tickets.hasTicket(gig.id, user.id) : Promise.resolve(false)
+		user ? tickets.hasTicket(gig.id, user.id) : Promise.resolve(false),
+		user ? creators.follows.follows(user.id, gig.creatorId) : Promise.resolve(false),
+		// The show's numbers are its creator's.
+		manages ? showReport(gig) : Promise.resolve(null)
 	]);
 	return {
 		gig: {
@@ -33,9 +38,15 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
 			coverUrl: gig.coverFile ? `/covers/${gig.coverFile}` : null,
 			price: formatPrice(gig.priceMinor, gig.currency),
 			free: gig.priceMinor === 0,
-			capacity: gig.capacity
+			capacity: gig.capacity,
+			scheduledFor: gig.scheduledFor
 		},
 		creatorName: creator ? publicName(creator) : 'a Gigstage creator',
+		creator: creator && creator.role !== 'viewer' ? { name: publicName(creator), colour: avatarColourOf(creator), handle: await creators.handles.of(creator) } : null,
+		following,
+		isCreator: user?.id === gig.creatorId,
+		shareUrl: gigPageUrl(gig.id, url),
+		report,
 		seatsLeft: gig.capacity === null ? null : Math.max(0, gig.capacity - sold - held),
 		// Seats in someone's unpaid checkout right now: they come back if it is not paid in time.
 		seatsHeld: held,
