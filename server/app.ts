@@ -143,7 +143,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		grace: { droppedSeconds: ingestSettings(config).graceSeconds.dropped, stoppedSeconds: ingestSettings(config).graceSeconds.stopped }
 	});
 	// Ending a session (password reset, signing out elsewhere, deleting the account) closes its sockets on every node.
-	domain.account.sockets.attach(async (sessionIds) => services.connections.closeSessions(sessionIds));
+	domain.account.sockets.attach(services.connections);
 	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
 	queues.start();
 	const missedAnnouncements = announceMissedTickets(domain.purchases, store.status, log);

@@ -41,6 +41,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger, health: 
 	const chat = createChat(redis, { historyLength: config.CHAT_HISTORY_LENGTH, presenceTtlSeconds: config.PRESENCE_TTL_SECONDS });
 	const { mail, notifications } = createMail(config, redis, log, { accounts, gigs, tickets });
 	const sockets = new SessionSockets(log);
+	const follows = new Follows(redis);
 	const accountMail = { mailer: mail, links: mail.links };
 	return {
 		accounts,
@@ -50,7 +51,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger, health: 
 		purchases: new Purchases(gigs, tickets, { devPayments, stripe, webhooks, mail: notifications, log }),
 		webhooks,
 		chat,
-		creators: { handles: new CreatorHandles(redis), follows: new Follows(redis) },
+		creators: { handles: new CreatorHandles(redis), follows },
 		mail,
 		notifications,
 		account: {
@@ -60,7 +61,7 @@ export function createDomain(config: Config, redis: Redis, log: Logger, health: 
 			settings: new AccountSettings(redis, accounts, sockets, accountMail),
 			deletion: new AccountDeletion(
 				redis,
-				{ accounts, gigs, tickets, messages: chat.messages, webhooks, alongside: [notifications.preferences] },
+				{ accounts, gigs, tickets, messages: chat.messages, webhooks, follows, alongside: [notifications.preferences] },
 				sockets,
 				accountMail,
 				{ graceDays: config.ACCOUNT_ERASURE_DAYS ?? 30, log }

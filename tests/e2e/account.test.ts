@@ -20,10 +20,18 @@ async function shoot(page: Page, name: string): Promise<void> {
 	await page.setViewportSize(SIZES.desktop);
 }
 
+/** The path of the reset link mailed to `email`, once the mail is in the outbox. */
+async function resetLinkFor(email: string): Promise<string | undefined> {
+	const ids = await site.redis.lrange('gs:mail-outbox', 0, -1);
+	const mails = await Promise.all(ids.map((id) => site.redis.hgetall(`gs:mail:${id}`)));
+	return mails.find((m) => m.to === email && m.text?.includes('/account/reset/'))?.text!.match(/\/account\/reset\/[\w.-]+/)?.[0];
+}
+
 describe('email in the browser', () => {
 	it('signs up, sees the banner, finds the mail in the admin’s outbox and confirms from it', async () => {
 		const address = `browser-${Date.now()}@example.test`;
 		const page = await openPage(site.browser, `${site.url}/signup`, { viewport: SIZES.desktop });
+		await page.fill('input[name=displayName]', 'Browser Newcomer');
 		await page.fill('input[name=email]', address);
 		await page.fill('input[name=password]', password);
 		await page.getByRole('button', { name: 'Sign up' }).click();
@@ -66,6 +74,30 @@ describe('email in the browser', () => {
 		for (const p of [page, admin, rendered]) await closePage(p);
 	}, 90_000);
 
+	it('asks for a reset link and chooses a new password from it', async () => {
+		const fan = await site.make.person();
+		const page = await openPage(site.browser, `${site.url}/login`, { viewport: SIZES.desktop });
+		await page.getByRole('link', { name: /forgot/i }).click();
+		await page.waitForURL(`${site.url}/account/forgot`);
+		await shoot(page, 'forgot');
+		await page.fill('input[name=email]', fan.user.email);
+		await page.getByRole('button', { name: 'Send me a link' }).click();
+		await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Check your inbox');
+		await shoot(page, 'forgot-sent');
+
+		await expect.poll(() => resetLinkFor(fan.user.email), { timeout: 15_000, message: 'the reset mail in the outbox' }).toBeDefined();
+		const link = (await resetLinkFor(fan.user.email))!;
+		await page.goto(`${site.url}${link}`);
+		await shoot(page, 'reset');
+		await page.fill('input[name=password]', 'a brand new passphrase');
+		await page.getByRole('button', { name: 'Save my new password' }).click();
+		await page.waitForURL(`${site.url}/account?reset=1`);
+		await expect.poll(() => page.locator('h1').textContent()).toBe('Account settings');
+		expect(await page.getByRole('status').first().textContent()).toContain('every other device was signed out');
+		await shoot(page, 'reset-done');
+		await closePage(page);
+	}, 90_000);
+
 	it('shows a receipt as mail programs would, and the account page of a creator', async () => {
 		const operator = await site.make.person();
 		await site.redis.hset(`gs:user:${operator.user.id}`, 'role', 'admin');
@@ -86,6 +118,11 @@ describe('email in the browser', () => {
 		await shoot(rendered, 'email-receipt');
 		const settings = await openPage(site.browser, `${site.url}/account`, { viewport: SIZES.desktop, person: creator });
 		await shoot(settings, 'account-creator');
+		// The name shown here is edited in the one profile form, on /me.
+		expect(await settings.getByTestId('account-name').textContent()).toContain(creator.user.displayName);
+		await settings.getByRole('link', { name: 'Change name or colour' }).click();
+		await settings.waitForURL(`${site.url}/me#profile`);
+		await expect.poll(() => settings.getByTestId('profile-form').isVisible()).toBe(true);
 		for (const p of [buyer, admin, rendered, settings]) await closePage(p);
 	}, 90_000);
 });

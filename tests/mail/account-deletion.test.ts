@@ -28,6 +28,22 @@ describe('deleting an account', () => {
 		expect(await domain().tickets.sold(gig.id)).toBe(1);
 	});
 
+	it('leaves every follower count and list of followed creators at once, as follower and as creator', async () => {
+		const { follows } = domain().creators;
+		const [fan, creator, other] = [await live.make.person(), await live.make.person('creator'), await live.make.person('creator')];
+		await follows.follow(fan.user.id, creator.user.id);
+		await follows.follow(fan.user.id, other.user.id);
+		await follows.follow(other.user.id, creator.user.id);
+		await follows.follow(creator.user.id, other.user.id);
+
+		await domain().account.deletion.delete(creator.user, { currentPassword: password });
+
+		expect(await follows.following(fan.user.id)).toEqual([other.user.id]);
+		expect(await follows.following(other.user.id)).toEqual([]);
+		expect(await follows.followerCount(other.user.id), 'the fan, not the deleted creator').toBe(1);
+		expect(await follows.followerCount(creator.user.id)).toBe(0);
+	});
+
 	it('takes a creator’s unsold upcoming gigs off the listings, and refuses while one has sold tickets', async () => {
 		const creator = await live.make.person('creator');
 		const unsold = await live.make.gig(creator, { title: 'Nobody came' });

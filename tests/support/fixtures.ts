@@ -84,5 +84,14 @@ export function fixtures(redis: Redis) {
 		return keys.map((key) => key.split(':').pop()!).sort();
 	}
 
-	return { accounts, gigs, tickets, person, gig, ticket, show, confirmEmail, knownDevices };
+	/**
+	 * Takes a session off its person's list of sessions while it stays valid, as a session whose
+	 * connection was opened before the list existed (or on a node that did not keep it yet) is.
+	 */
+	async function unlistSession(email: string, token: string): Promise<void> {
+		const id = await accounts.idForEmail(email);
+		await redis.hdel(`gs:user-sessions:${id}`, createHash('sha256').update(token).digest('base64url'));
+	}
+
+	return { accounts, gigs, tickets, person, gig, ticket, show, confirmEmail, knownDevices, unlistSession };
 }

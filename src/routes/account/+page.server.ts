@@ -1,7 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
-import type { User } from '$lib/server/accounts/accounts';
+import { avatarColourOf, publicName, type User } from '$lib/server/accounts/accounts';
 import { deviceName } from '$lib/server/accounts/device-name';
 import { isAdmin, mayCreateGigs } from '$lib/server/access';
 import { DomainError } from '$lib/server/errors';
@@ -29,6 +29,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		mayCreateGigs(user) ? account.deletion.blockingGigs(user) : Promise.resolve([])
 	]);
 	return {
+		name: publicName(user),
+		colour: avatarColourOf(user),
 		email: user.email,
 		emailConfirmed: user.emailConfirmed,
 		timeZone: user.timeZone,

@@ -11,6 +11,7 @@ import type { Gigs } from '../gigs/gigs.js';
 import type { Tickets } from '../tickets/tickets.js';
 import type { ChatMessages } from '../chat/chat-messages.js';
 import type { Webhooks } from '../webhooks/webhooks.js';
+import type { Follows } from '../creators/follows.js';
 import { parse, type Accounts, type User } from './accounts.js';
 import type { AccountMail } from './account-mail.js';
 import type { SessionSockets } from './session-sockets.js';
@@ -33,7 +34,7 @@ export type ErasedAlongside = { forget(userId: string): Promise<void> };
 
 /**
  * Deleting an account: at once it is signed out everywhere (live connections closed), gone from
- * every page, its unsold upcoming gigs cancelled; after the grace period its personal data is
+ * every page (follower counts too), its unsold upcoming gigs cancelled; after the grace period its personal data is
  * erased, its chat messages removed and its tickets kept as anonymous seats for the creators'
  * numbers. A creator with a live gig, or an upcoming one that sold tickets, must cancel it first.
  */
@@ -43,7 +44,7 @@ export class AccountDeletion {
 
 	constructor(
 		private readonly redis: Redis,
-		private readonly domain: { accounts: Accounts; gigs: Gigs; tickets: Tickets; messages: ChatMessages; webhooks: Pick<Webhooks, 'removeUrl'>; alongside: ErasedAlongside[] },
+		private readonly domain: { accounts: Accounts; gigs: Gigs; tickets: Tickets; messages: ChatMessages; webhooks: Pick<Webhooks, 'removeUrl'>; follows: Pick<Follows, 'forget'>; alongside: ErasedAlongside[] },
 		private readonly sockets: SessionSockets,
 		private readonly mail: AccountMail,
 		private readonly options: AccountDeletionOptions
@@ -90,9 +91,11 @@ export class AccountDeletion {
 		const eraseAt = now + this.options.graceDays * DAY_MS;
 		await this.domain.accounts.markDeleted(user.id, now);
 		await this.redis.multi().hset(PREFIX + user.id, { id: user.id, status: 'pending', attempts: '0' }).zadd(QUEUE, eraseAt, user.id).exec();
-		await this.sockets.disconnect(await this.domain.accounts.sessions.endAll(user.id));
+		await this.domain.accounts.sessions.endAll(user.id);
+		await this.sockets.disconnectPerson(user.id);
 		for (const purpose of ['confirm-email', 'reset-password', 'change-email'] as const) await this.domain.accounts.tokens.revoke(purpose, user.id);
 		if (user.role !== 'viewer') await this.domain.webhooks.removeUrl(user);
+		await this.domain.follows.forget(user.id);
 		const eraseOn = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: user.timeZone ?? 'UTC' }).format(eraseAt);
 		await this.mail.mailer.send(user.email, templates.accountDeleted({ eraseOn }), { kind: 'accountDeleted' });
 		this.options.log.info({ userId: user.id, eraseAt }, 'account deleted');

@@ -202,7 +202,7 @@ export class Accounts {
 		const transaction = this.redis.multi();
 		if (email && (await this.redis.get(key.email(email))) === userId) transaction.del(key.email(email));
 		await transaction
-			.hdel(key.user(userId), 'email', 'passwordHash', 'displayName', 'wallet', 'timeZone', 'emailConfirmedAt')
+			.hdel(key.user(userId), 'email', 'passwordHash', 'displayName', 'avatarColour', 'wallet', 'timeZone', 'emailConfirmedAt')
 			.hset(key.user(userId), 'erasedAt', String(now))
 			.exec();
 	}

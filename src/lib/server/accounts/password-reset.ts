@@ -108,7 +108,8 @@ export class PasswordReset {
 		const user = await this.accounts.user(userId);
 		if (!user) throw new DomainError('TOKEN_INVALID', 'This link is not valid any more.');
 		await this.accounts.setPassword(userId, password);
-		await this.sockets.disconnect(await this.accounts.sessions.endAll(userId));
+		await this.accounts.sessions.endAll(userId);
+		await this.sockets.disconnectPerson(userId);
 		// Following the link proved the address, so it counts as confirmed too.
 		await this.accounts.markEmailConfirmed(userId);
 		const sessionToken = await this.accounts.createSession(userId, origin);
