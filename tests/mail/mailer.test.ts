@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Writable } from 'node:stream';
+import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { Mailer, type MailerOptions } from '../../src/lib/server/mail/mailer.js';
 import { SmtpTransport } from '../../src/lib/server/mail/transports.js';
@@ -184,6 +185,30 @@ describe('sending mail', () => {
 		await inbox.waitFor('the wanted mail', (m) => m.envelopeTo.includes(to) && m.subject === 'Wanted');
 		await expect.poll(() => store.redis.zcard('gs:mail-queue')).toBe(0);
 		expect(inbox.to(to).map((m) => m.subject)).toEqual(['Wanted']);
+	});
+
+	it('stops within its shutdown step while a mail is stuck with an SMTP server that never answers, and keeps the mail for later', async () => {
+		// Accepts connections and says nothing: no greeting, no error, until the client gives up.
+		const held = new Set<net.Socket>();
+		const silent = net.createServer((socket) => held.add(socket));
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		try {
+			const port = (silent.address() as net.AddressInfo).port;
+			const mailer = node({ transport: new SmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'Gigstage <gigs@example.org>', timeoutMs: 30_000 }) });
+			mailer.start();
+			await mailer.send(address(), letter({ subject: 'Stuck' }), about);
+			await expect.poll(async () => store.redis.hget(await onlyQueued(), 'claim'), { message: 'a worker took the mail' }).toBeTruthy();
+
+			const begun = performance.now();
+			await mailer.stop();
+			// The mail queue's step in server/app.ts gives it 1000 ms of the shutdown bound.
+			expect(performance.now() - begun, 'ms to stop').toBeLessThan(1000);
+			expect(await store.redis.zcard('gs:mail-queue'), 'the mail waits for the next start').toBe(1);
+		} finally {
+			for (const socket of held) socket.destroy();
+			silent.close();
+			await store.redis.del('gs:mail-queue');
+		}
 	});
 
 	it('keeps mail in the outbox without SMTP and says so in the log with the link', async () => {
