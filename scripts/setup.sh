@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Gigstage set-up for a Debian/Ubuntu machine: system packages, npm packages and the mediasoup
 # worker. Safe to run again: it only does what is missing. Needs root or sudo for apt-get.
-#   --no-browser   skip Chromium, Firefox and what the network tests use (a server that will not
-#                  run the browser tests)
+#   --no-browser   skip Chromium, Firefox, GStreamer and what the network tests use (a server that
+#                  will not run the tests)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,11 +11,13 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # What the mediasoup worker is compiled against, ffmpeg for OBS/RTMP ingest, and what runs the
 # browser tests: Chromium, Firefox ESR, coturn (the optional TURN server, which the tests start
 # themselves), nftables and iproute2 (network namespaces whose firewall blocks UDP), strace (the
-# fault tests watch redis-server fsync).
+# fault tests watch redis-server fsync); and GStreamer publishing over RTMP as other encoders do
+# (rtmpsink is librtmp, like OBS; rtmp2sink; x264enc, voaacenc).
 packages=(build-essential pkg-config ninja-build python3-venv
 	libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 	redis-server ffmpeg)
-[[ ${1:-} == --no-browser ]] || packages+=(chromium firefox-esr fonts-dejavu-core coturn nftables iproute2 openssl strace)
+[[ ${1:-} == --no-browser ]] || packages+=(chromium firefox-esr fonts-dejavu-core coturn nftables iproute2 openssl strace
+	gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 
 missing=()
 for p in "${packages[@]}"; do

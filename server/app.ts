@@ -22,7 +22,7 @@ import { probeRoutes } from './health/probes.js';
 import { closeInOrder, type ShutdownStep } from './shutdown.js';
 import { announceMissedTickets } from './missed-announcements.js';
 import { createDomain } from './domain.js';
-import { startIngest, type Ingest } from './ingest/ingest.js';
+import { ingestSettings, startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
 import { securityHeaders, withSecurityHeaders } from './security-headers.js';
 import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
@@ -124,7 +124,12 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	const shows = signaling.attach(sfu, seats, domain, new MediaAccess(domain), IceServers.fromConfig(config));
 	const statuses = new IngestStatuses(redis);
 	const ingest = await startIngest(config, { domain, statuses, sfu, shows: seats, control: shows, log });
-	provideIngestSite({ port: ingest.port, disabledReason: ingest.disabledReason, statuses });
+	provideIngestSite({
+		port: ingest.port,
+		disabledReason: ingest.disabledReason,
+		statuses,
+		grace: { droppedSeconds: ingestSettings(config).graceSeconds.dropped, stoppedSeconds: ingestSettings(config).graceSeconds.stopped }
+	});
 	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
 	domain.webhooks.start();
 	const missedAnnouncements = announceMissedTickets(domain.purchases, store.status, log);

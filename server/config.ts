@@ -17,6 +17,13 @@ const port = (name: string) =>
 		.min(0, `${name} must be between 0 and 65535`)
 		.max(65535, `${name} must be between 0 and 65535`);
 
+const count = (name: string, min: number, max: number) =>
+	z.coerce
+		.number({ error: `${name} must be a number` })
+		.int(`${name} must be a whole number`)
+		.min(min, `${name} must be at least ${min}`)
+		.max(max, `${name} must be at most ${max}`);
+
 /** Every setting Gigstage reads from the environment, with the defaults that work on a laptop. */
 export const configSchema = z.object({
 	PORT: port('PORT').default(3000),
@@ -72,6 +79,17 @@ export const configSchema = z.object({
 	RTMP_TRANSCODE: z.enum(ingestTranscodeModes, { error: `RTMP_TRANSCODE must be one of ${ingestTranscodeModes.join(', ')}` }).optional(),
 	/** The ffmpeg the RTMP bridge runs (default: `ffmpeg` on PATH). */
 	FFMPEG_PATH: z.string().min(1).optional(),
+	/** Streams re-encoded at once on this node (default: one per two cores, at least one); more are refused with what to change in OBS. */
+	RTMP_REENCODE_MAX: count('RTMP_REENCODE_MAX', 0, 64).optional(),
+	/** Seconds a show waits, `interrupted`, for an encoder whose connection dropped (the same key resumes it; default 60). */
+	RTMP_RECONNECT_GRACE_SECONDS: count('RTMP_RECONNECT_GRACE_SECONDS', 0, 3600).optional(),
+	/** Seconds a show waits after OBS's "Stop Streaming" before it ends (time to change a setting and start again; default 15); 0 ends it at once. */
+	RTMP_STOP_GRACE_SECONDS: count('RTMP_STOP_GRACE_SECONDS', 0, 3600).optional(),
+	/** Open RTMP connections in all, and from one address (IPv6: one /64); default 200 and 8. */
+	RTMP_MAX_CONNECTIONS: count('RTMP_MAX_CONNECTIONS', 1, 100_000).optional(),
+	RTMP_MAX_CONNECTIONS_PER_ADDRESS: count('RTMP_MAX_CONNECTIONS_PER_ADDRESS', 1, 100_000).optional(),
+	/** Seconds an RTMP connection has to finish its handshake and start publishing (default 10). */
+	RTMP_START_SECONDS: count('RTMP_START_SECONDS', 1, 300).optional(),
 	/** The platform's Web Monetization / Open Payments wallet, carried by every page but the watch page. */
 	PLATFORM_WALLET: z
 		.string()

@@ -4,22 +4,35 @@ import type { Participant } from '../../sfu/gig-room.js';
 import type { Shows } from '../../src/lib/server/shows.js';
 import type { IngestStatuses, IngestStatus } from '../../src/lib/server/ingest/ingest-status.js';
 import type { ShowControl } from '../signaling/show-lifecycle.js';
+import { reencodeBecause } from '../../src/lib/ingest/ingest-words.js';
 import { RtmpBridge } from '../../sfu/ingest/rtmp-bridge.js';
 import { planVideo, type TranscodeMode, type VideoPlan } from '../../sfu/ingest/video-plan.js';
+import { FlvFeed } from './flv-feed.js';
+import type { ReencodeSlots } from './reencode-slots.js';
+import { refusals } from './refusals.js';
 import { StreamProbe } from './stream-probe.js';
 import type { RtmpPublisher } from './rtmp-server.js';
+import type { HeldShow } from './show-holds.js';
+
+/** What happens to the show once the publisher has gone. */
+export type Departure = 'hold' | 'end' | 'none';
 
 export type GigStreamDeps = {
 	sfu: Sfu;
 	shows: Shows;
 	control: ShowControl;
 	statuses: IngestStatuses;
+	slots: ReencodeSlots;
 	ffmpegPath: string;
 	transcode: TranscodeMode;
-	/** The URL the bridge reads this publisher's stream from. */
-	playUrl(streamKey: string): string;
+	/** The grace after a dropped connection, and after OBS's "Stop Streaming" (0: the show ends at once). */
+	graceMs: { dropped: number; stopped: number };
 	/** Whether the publisher's stream key still belongs to the gig (a rotated key cuts the encoder off). */
 	keyStillValid(streamKey: string): Promise<boolean>;
+	/** Called as the publisher leaves, before the cleanup: the ingest frees the gig and, for `hold`, starts the grace. */
+	left(stream: GigStream, departure: Departure): void;
+	/** Whether another publisher streams to the gig now (a resumed show): its status is not ours to clear. */
+	streaming(gigId: string): boolean;
 	log: Logger;
 };
 
@@ -30,48 +43,72 @@ const AUDIO_ONLY_AFTER_MS = 3000;
 const RESTART_DELAYS_MS = [250, 1000, 2000, 5000];
 const STATUS_EVERY_MS = 2000;
 
-/** The gig room peer (and host seat holder) of an RTMP publisher. */
+/** The gig room peer of an RTMP publisher. */
 export const ingestPeerId = (sessionId: string) => `rtmp:${sessionId}`;
+/** The host seat's session key for a gig's RTMP publishers: an encoder coming back takes its own seat over, as a reloaded studio tab does. */
+export const ingestSeatKey = (gigId: string) => `rtmp-seat:${gigId}`;
 
 /**
  * One OBS stream into one gig: waits for its first keyframe, runs a bridge (restarted if ffmpeg
- * dies while OBS is still connected), starts the show when media reaches the router and ends it
- * when OBS stops.
+ * dies while OBS is still connected), starts the show when media reaches the router, and when
+ * OBS goes, holds the show for its grace or ends it.
  */
 export class GigStream {
 	readonly peerId: string;
 	private readonly probe = new StreamProbe();
+	private readonly feed = new FlvFeed();
 	private bridge: RtmpBridge | null = null;
 	private plan: VideoPlan | null = null;
 	private restarts = 0;
 	private startedShow = false;
 	private shuttingDown = false;
+	/** Cut off by the server (rotated key, no room to re-encode): no grace for it. */
+	private cutOff = false;
+	private departure: Departure = 'none';
 	private state: IngestStatus['bridge'] = 'starting';
 	private readonly connectedAt = Date.now();
 	private lastBytes = { at: Date.now(), bytes: 0 };
 	private bitrateKbps = 0;
 	private running: Promise<void> | null = null;
 	private replanning = false;
+	/** A live show found B-frames but the machine had no room to re-encode: it stays passed through. */
+	private keepPassthrough = false;
 	private readonly gone: Promise<void>;
+	/** Resolves once the ingest has been told the publisher left (its gig freed, its show held or ended). */
+	private readonly departed: Promise<void>;
 
 	constructor(
 		readonly gigId: string,
 		private readonly participant: Participant,
 		private readonly publisher: RtmpPublisher,
-		private readonly deps: GigStreamDeps
+		private readonly deps: GigStreamDeps,
+		/** The held show this stream resumes, if it came back within a grace. */
+		readonly resumes: HeldShow | null = null
 	) {
 		this.peerId = ingestPeerId(publisher.id);
 		this.gone = new Promise((resolve) => publisher.onClose(resolve));
-		// node-media-server keeps players waiting for the next publisher: stop ours now.
-		void this.gone.then(() => this.bridge?.stop());
+		this.departed = this.gone.then(() => {
+			this.departure = this.decideDeparture();
+			deps.left(this, this.departure);
+			void this.bridge?.stop();
+		});
 		publisher.onPacket((packet) => {
 			this.probe.see(packet);
+			this.feed.see(packet);
 			// B-frames found after the start: re-plan (transcode) unless told never to.
-			if (this.plan?.mode === 'passthrough' && this.probe.info.bFrames && deps.transcode === 'auto' && this.bridge && !this.replanning) {
+			if (this.plan?.mode === 'passthrough' && this.probe.info.bFrames && deps.transcode === 'auto' && this.bridge && !this.replanning && !this.keepPassthrough) {
 				this.replanning = true;
 				void this.bridge.stop();
 			}
 		});
+	}
+
+	get streamKey(): string {
+		return this.publisher.streamKey;
+	}
+
+	get stoppedCleanly(): boolean {
+		return this.publisher.stoppedCleanly;
 	}
 
 	/** Starts serving the stream; resolves once the publisher has left and everything is cleaned up. Never rejects. */
@@ -84,8 +121,38 @@ export class GigStream {
 		return this.running ?? Promise.resolve();
 	}
 
-	get bridgePid(): number | undefined {
-		return this.bridge?.pid;
+	get bridgePids(): number[] {
+		return this.bridge?.pids ?? [];
+	}
+
+	/** How long the publisher has sent nothing. */
+	get silentMs(): number {
+		return Date.now() - this.publisher.lastDataAt;
+	}
+
+	/**
+	 * The same encoder is back on a new connection while this one is silent (a network drop the
+	 * server has not noticed yet): this one goes as a dropped connection would, and the new one
+	 * resumes the show.
+	 */
+	async supersede(): Promise<void> {
+		this.publisher.close();
+		await this.departed;
+	}
+
+	/** The server is stopping: the show is interrupted, not ended, and OBS reconnects to the next start. */
+	shutdown(): void {
+		this.shuttingDown = true;
+		this.publisher.close();
+	}
+
+	private decideDeparture(): Departure {
+		// A stream that came back for a held show holds it again if it leaves before its picture arrives.
+		const showIsOurs = this.startedShow || this.resumes !== null;
+		if (!showIsOurs || this.shuttingDown) return 'none';
+		if (this.cutOff) return 'end';
+		const grace = this.publisher.stoppedCleanly ? this.deps.graceMs.stopped : this.deps.graceMs.dropped;
+		return grace > 0 ? 'hold' : 'end';
 	}
 
 	private async run(): Promise<void> {
@@ -99,33 +166,41 @@ export class GigStream {
 				return;
 			}
 			while (!this.publisher.closed) {
-				await this.runBridge(log);
+				if (!(await this.runBridge(log))) break;
 				if (this.publisher.closed) break;
 				await this.pauseBeforeRestart(log);
 			}
 		} catch (err) {
-			log.error({ err }, 'RTMP stream failed');
+			log.error({ err, plan: this.plan, video: this.probe.info.video }, 'RTMP stream failed');
 			this.publisher.close();
 		} finally {
 			clearInterval(reporter);
+			await this.gone;
 			await this.finish(log);
 		}
 	}
 
-	/** The server is stopping: the show is interrupted, not ended, and OBS reconnects to the next start. */
-	shutdown(): void {
-		this.shuttingDown = true;
-		this.publisher.close();
-	}
-
-	private async runBridge(log: Logger): Promise<void> {
-		this.plan = planVideo(this.probe.info.video, this.probe.info.bFrames, this.deps.transcode);
+	/** One bridge run; false when the stream was refused instead. */
+	private async runBridge(log: Logger): Promise<boolean> {
+		const { info } = this.probe;
+		this.plan = planVideo(info.video, info.bFrames, this.keepPassthrough ? 'never' : this.deps.transcode);
+		if (this.plan.mode === 'transcode' && !this.deps.slots.take(this.gigId)) {
+			const because = reencodeBecause(this.plan.reason, info.video && { codec: info.video.codec, profile: info.video.profileLevelId });
+			if (!this.startedShow) {
+				await this.refuse(refusals.reencodeBusy(because), log);
+				return false;
+			}
+			// Mid-show (B-frames turned up late): a stuttering picture beats ending the show.
+			log.warn({ reason: this.plan.reason }, 'no room to re-encode a live show; it stays passed through');
+			this.keepPassthrough = true;
+			this.plan = planVideo(info.video, info.bFrames, 'never');
+		}
 		const room = await this.deps.sfu.room(this.gigId);
 		room.addPeer(this.peerId, this.participant);
 		const bridge = await RtmpBridge.start(
 			room,
 			this.peerId,
-			{ ffmpegPath: this.deps.ffmpegPath, url: this.deps.playUrl(this.publisher.streamKey), video: this.plan, audio: this.probe.info.audio !== null },
+			{ ffmpegPath: this.deps.ffmpegPath, feed: this.feed, video: this.plan, audio: info.audio !== null },
 			this.deps.log
 		);
 		this.bridge = bridge;
@@ -150,6 +225,15 @@ export class GigStream {
 			this.state = 'restarting';
 			await this.deps.control.changed(this.gigId); // viewers drop the closed tracks until the next bridge
 		}
+		return true;
+	}
+
+	/** Cuts the encoder off with a reason it shows (ffmpeg) and the credentials page shows (everyone). */
+	private async refuse(refusal: ReturnType<typeof refusals.reencodeBusy>, log: Logger): Promise<void> {
+		log.warn({ code: refusal.code }, 'RTMP stream refused after it started');
+		this.cutOff = true;
+		this.publisher.refuse(refusal);
+		await this.deps.statuses.refused(this.gigId, refusal).catch((err: unknown) => log.warn({ err }, 'could not record the refusal'));
 	}
 
 	private async pauseBeforeRestart(log: Logger): Promise<void> {
@@ -183,11 +267,12 @@ export class GigStream {
 		try {
 			await this.bridge?.stop();
 			(await sfu.existingRoom(this.gigId))?.closePeer(this.peerId);
-			if (this.startedShow && !this.shuttingDown) await control.end(this.gigId);
+			if (this.departure === 'hold') await control.hostLeft(this.gigId, this.peerId); // interrupted: viewers wait
+			if (this.departure === 'end') await control.end(this.gigId);
 			shows.hostLeft(this.gigId, this.peerId);
 			await sfu.releaseIfEmpty(this.gigId);
-			await statuses.clear(this.gigId);
-			log.info({ ended: this.startedShow && !this.shuttingDown }, 'RTMP publisher gone');
+			if (!this.deps.streaming(this.gigId)) await statuses.clear(this.gigId);
+			log.info({ departure: this.departure, stoppedCleanly: this.publisher.stoppedCleanly }, 'RTMP publisher gone');
 		} catch (err) {
 			log.error({ err }, 'cleanup after an RTMP stream failed');
 		}
@@ -197,24 +282,30 @@ export class GigStream {
 		if (this.publisher.closed) return;
 		if (!(await this.deps.keyStillValid(this.publisher.streamKey).catch(() => true))) {
 			this.deps.log.warn({ gigId: this.gigId, peerId: this.peerId }, 'stream key rotated; encoder cut off');
+			this.cutOff = true;
 			this.publisher.close();
 			return;
 		}
+		// Over at least a second: the first moments (handshake, the encoder's first burst) would read as a huge bitrate.
 		const now = Date.now();
 		const bytes = this.publisher.inBytes;
-		if (now > this.lastBytes.at) this.bitrateKbps = Math.round(((bytes - this.lastBytes.bytes) * 8) / (now - this.lastBytes.at));
-		this.lastBytes = { at: now, bytes };
-		const { video, audio, bFrames, keyframeIntervalMs } = this.probe.info;
-		const size = this.publisher.videoSize;
+		if (now - this.lastBytes.at >= 1000) {
+			this.bitrateKbps = Math.round(((bytes - this.lastBytes.bytes) * 8) / (now - this.lastBytes.at));
+			this.lastBytes = { at: now, bytes };
+		}
+		const { video, audio, bFrames, keyframeIntervalMs, size, fps, encoderDelay } = this.probe.info;
+		const plan = this.plan;
 		await this.deps.statuses
 			.set(this.gigId, {
 				connectedAt: this.connectedAt,
 				bitrateKbps: this.bitrateKbps,
-				video: video && { codec: video.codec, profile: video.profileLevelId, width: size.width || null, height: size.height || null },
+				video: video && { codec: video.codec, profile: video.profileLevelId, width: size?.width ?? null, height: size?.height ?? null, fps },
 				audio,
 				bridge: this.state,
+				videoReason: plan?.mode === 'transcode' || plan?.mode === 'none' ? plan.reason : null,
 				bFrames,
-				keyframeIntervalMs
+				keyframeIntervalMs,
+				encoderDelay
 			})
 			.catch((err: unknown) => this.deps.log.warn({ gigId: this.gigId, err }, 'could not record the ingest status'));
 	}

@@ -20,7 +20,13 @@ declare module 'node-media-server/src/protocol/rtmp.js' {
 		streamApp: string;
 		streamName: string;
 		streamId: number;
-		parserPacket: { header: { stream_id: number } };
+		parserPacket: { header: { stream_id: number; length: number; type: number }; payload: Buffer };
+		/** Per chunk stream id, the message being assembled (each with its own payload buffer). */
+		inPackets: Map<number, unknown>;
+		inChunkSize: number;
+		packetAlloc(): void;
+		controlHandler(): void;
+		invokeHandler(): void;
 		onOutputCallback: (buffer: Buffer) => void;
 		sendInvokeMessage(streamId: number, message: object): void;
 		onPublish(message: InvokeMessage): void;
@@ -42,11 +48,6 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
 		streamName: string;
 		streamPath: string;
 		inBytes: number;
-		/** From the publisher's onMetaData, 0 until it arrives. */
-		videoWidth: number;
-		videoHeight: number;
-		isPublisher: boolean;
-		broadcast: { publishGraceMs: number };
 		run(): void;
 		onData: (data: Buffer) => void;
 		onPacket: (packet: AVPacket) => void;
@@ -57,4 +58,18 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
 declare module 'node-media-server/src/core/logger.js' {
 	const logger: { level: string; log(message: string, level?: string): void };
 	export default logger;
+}
+
+declare module 'node-media-server/src/protocol/amf.js' {
+	export function decodeAmf0Data(data: Buffer): { cmd?: string; dataObj?: Record<string, unknown> | null };
+	export function decodeAmf0Cmd(data: Buffer): { cmd?: string; transId?: number; streamName?: string };
+}
+
+declare module 'node-media-server/src/protocol/flv.js' {
+	import type AVPacket from 'node-media-server/src/core/avpacket.js';
+	export default class Flv {
+		static createHeader(hasAudio: boolean, hasVideo: boolean): Buffer;
+		/** One FLV tag (11-byte header, the data, the 4-byte previous-tag size), copied out of the packet. */
+		static createMessage(packet: AVPacket): Buffer;
+	}
 }

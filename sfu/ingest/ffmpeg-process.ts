@@ -1,20 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 
 export type FfmpegExit = { code: number | null; signal: NodeJS.Signals | null; stderr: string[] };
 
 // Lines of ffmpeg's own output kept to explain an exit in the log.
 const STDERR_LINES = 20;
-const SECOND_TERM_MS = 1000;
+const TERM_MS = 500;
 const KILL_MS = 3000;
 
-/** One ffmpeg run: started at once, stopped politely, then firmly. */
+/** One ffmpeg run, reading what it is fed on stdin: started at once, stopped politely, then firmly. */
 export class FfmpegProcess {
 	readonly exited: Promise<FfmpegExit>;
 	private readonly child: ChildProcess;
 	private readonly stderr: string[] = [];
 
 	constructor(ffmpegPath: string, args: string[]) {
-		this.child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+		this.child = spawn(ffmpegPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+		// Writes after ffmpeg died fail with EPIPE: its exit says what happened.
+		this.child.stdin!.on('error', () => {});
 		this.child.stderr!.setEncoding('utf8');
 		this.child.stderr!.on('data', (chunk: string) => {
 			for (const line of chunk.split('\n')) if (line.trim()) this.stderr.push(line.trim());
@@ -30,6 +33,11 @@ export class FfmpegProcess {
 		});
 	}
 
+	/** What ffmpeg reads its input from. */
+	get stdin(): Writable {
+		return this.child.stdin!;
+	}
+
 	get pid(): number | undefined {
 		return this.child.pid;
 	}
@@ -38,14 +46,14 @@ export class FfmpegProcess {
 		return this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
 	}
 
-	/** ffmpeg blocked in an RTMP read ignores the first SIGTERM: a second one, then SIGKILL. */
+	/** The end of its input lets ffmpeg finish by itself; SIGTERM if it does not, then SIGKILL. */
 	async stop(): Promise<FfmpegExit> {
 		if (this.running) {
-			this.child.kill('SIGTERM');
-			const again = setTimeout(() => this.child.kill('SIGTERM'), SECOND_TERM_MS);
+			this.child.stdin!.destroy();
+			const term = setTimeout(() => this.child.kill('SIGTERM'), TERM_MS);
 			const kill = setTimeout(() => this.child.kill('SIGKILL'), KILL_MS);
 			await this.exited;
-			clearTimeout(again);
+			clearTimeout(term);
 			clearTimeout(kill);
 		}
 		return this.exited;

@@ -7,7 +7,6 @@ import { waitFor } from '../support/media.js';
 import { publishRtmp, type PublisherOptions, type RtmpPublisherProcess } from '../support/rtmp-publisher.js';
 import { decodeVideo } from './decode.js';
 import type { Gig } from '../../src/lib/server/gigs/gigs.js';
-import type { ShowSnapshot } from '../../src/lib/signaling/messages.js';
 import type { IngestStatus } from '../../src/lib/server/ingest/ingest-status.js';
 
 let server: TestServer;
@@ -168,34 +167,13 @@ describe('who may publish', () => {
 });
 
 describe('the show follows the encoder', () => {
-	it('ends the show when OBS stops, with viewers told, and goes live again when it starts again', async () => {
-		const { gig, viewer } = await make.show();
-		const first = await publishLive(gig);
-		const watcher = await connectClient(server.url, viewer.cookie);
-		clients.push(watcher);
-		const shows: ShowSnapshot[] = [];
-		watcher.socket.on('show', (s: ShowSnapshot) => shows.push(s));
-		const joined = (await watcher.request('join', { gigId: gig.id, role: 'viewer' })) as { ok: { show: ShowSnapshot } };
-		expect(joined.ok.show.state).toBe('live');
-		expect(joined.ok.show.tracks).toHaveLength(2);
-
-		await first.stop();
-		await waitFor('the viewer is told the show ended', () => shows.some((s) => s.state === 'ended'), 5000);
-		expect(await tracksOf(gig)).toEqual([]);
-		expect(await gigStatus(gig)).toBe('ended');
-		await waitFor('the ingest status is cleared', async () => (await ingestStatus(gig)) === null);
-
-		await publishLive(gig);
-		await waitFor('the viewer is told it is live again with tracks', () => shows.some((s) => s.state === 'live' && s.tracks.length === 2), 5000);
-	}, 60_000);
-
 	it('restarts a bridge that died while OBS is still streaming', async () => {
 		const { gig } = await make.show();
 		await publishLive(gig);
 		const before = (await tracksOf(gig)).map((t) => t.id);
-		const pid = server.server.ingest.bridgePids().get(gig.id)!;
+		const [pid] = server.server.ingest.bridgePids().get(gig.id)!;
 		expect(pid).toBeGreaterThan(0);
-		process.kill(pid, 'SIGKILL');
+		process.kill(pid!, 'SIGKILL');
 		await waitFor(
 			'a new bridge brings new tracks',
 			async () => {
@@ -204,7 +182,7 @@ describe('the show follows the encoder', () => {
 			},
 			10_000
 		);
-		expect(server.server.ingest.bridgePids().get(gig.id)).not.toBe(pid);
+		expect(server.server.ingest.bridgePids().get(gig.id)).not.toContain(pid);
 		expect(await gigStatus(gig)).toBe('live');
 		const { room, track } = await video(gig);
 		expect((await decodeVideo(room.router, track.id, { frames: 10 })).frames).toBeGreaterThanOrEqual(10);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { browsersDecode, planVideo, routerTakes } from '../../sfu/ingest/video-plan.js';
+import { declaredProfileLevelId } from '../../sfu/ingest/rtmp-bridge.js';
 import { profileLevelIdOf } from '../../server/ingest/stream-probe.js';
 
 const h264 = (profileLevelId: string) => ({ codec: 'h264' as const, profileLevelId });
@@ -22,12 +23,23 @@ describe('which video the bridge passes through', () => {
 		expect(planVideo(h264('6e0028'), false, 'auto')).toEqual({ mode: 'transcode', reason: 'profile' });
 		expect(planVideo({ codec: 'other', profileLevelId: null }, false, 'auto')).toEqual({ mode: 'transcode', reason: 'codec' });
 		expect(planVideo(h264('640028'), false, 'always')).toEqual({ mode: 'transcode', reason: 'configured' });
-		expect(planVideo(null, false, 'auto')).toEqual({ mode: 'none' });
+		expect(planVideo(null, false, 'auto')).toEqual({ mode: 'none', reason: 'no-video' });
+		expect(planVideo({ codec: 'hevc', profileLevelId: null }, false, 'auto')).toEqual({ mode: 'none', reason: 'not-playable' });
 	});
 
 	it('never re-encodes when told not to: B-frames pass, video the router cannot take is left out', () => {
 		expect(planVideo(h264('640028'), true, 'never')).toEqual({ mode: 'passthrough', profileLevelId: '640028' });
-		expect(planVideo(h264('6e0028'), false, 'never')).toEqual({ mode: 'none' });
+		expect(planVideo(h264('6e0028'), false, 'never')).toEqual({ mode: 'none', reason: 'not-playable' });
+	});
+});
+
+describe('the profile-level-id a passed-through producer declares', () => {
+	// x264 picked level 6.0 (4d403c) for a 720p stream with millisecond timestamps, and mediasoup
+	// refused the producer ("unsupported codec"): the bridge never started.
+	it('keeps the stream’s own up to level 5.2 and declares 5.2 above it', () => {
+		expect(declaredProfileLevelId('4d401f')).toBe('4d401f');
+		expect(declaredProfileLevelId('42e034')).toBe('42e034');
+		for (const id of ['4d403c', '4d403d', '4d403e']) expect(declaredProfileLevelId(id)).toBe('4d4034');
 	});
 });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig } from '../../server/config.js';
@@ -22,11 +23,11 @@ export type ServerForThisFile = {
 };
 
 /** One Gigstage server (in this process) for the test file, with fixtures and `/media` clients. */
-export function serverForThisFile(env: Record<string, string> = {}): ServerForThisFile {
+export function serverForThisFile(env: Record<string, string> = {}, log: Logger = testLog): ServerForThisFile {
 	const site = {} as ServerForThisFile;
 	const open: TestClient[] = [];
 	beforeAll(async () => {
-		site.server = await startTestServer(undefined, env);
+		site.server = await startTestServer(undefined, env, log);
 		site.make = fixtures(site.server.redis);
 	});
 	afterEach(() => {
@@ -46,10 +47,10 @@ const notFound: RequestHandler = (_req, res) => {
 };
 
 /** A whole Gigstage server on a free loopback port: its own redis-server, one mediasoup worker. */
-export async function startTestServer(web: RequestHandler = notFound, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(web: RequestHandler = notFound, env: Record<string, string> = {}, log: Logger = testLog): Promise<TestServer> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gigstage-server-'));
 	const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', RTMP_PORT: '0', MEDIASOUP_WORKERS: '1', DATA_DIR: dataDir, ...env });
-	const server = await createServer(config, testLog, web);
+	const server = await createServer(config, log, web);
 	const port = await server.listen();
 	// A second connection to the server's own Redis, for fixtures and for checking what it stored.
 	const redis = await connectRedis({ socketPath: path.join(dataDir, 'redis', 'redis.sock') });

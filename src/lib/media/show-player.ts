@@ -126,6 +126,19 @@ export class ShowPlayer {
 		this.sync();
 	}
 
+	/** The loudest received sound right now (0-1, from the receivers' stats), or null without sound: the audio-only player's meter. */
+	async audioLevel(): Promise<number | null> {
+		let level: number | null = null;
+		for (const { consumer } of this.consumers.values()) {
+			if (consumer.kind !== 'audio' || consumer.closed) continue;
+			const stats = await consumer.getStats().catch(() => null);
+			stats?.forEach((s: { type: string; audioLevel?: number }) => {
+				if (s.type === 'inbound-rtp' && typeof s.audioLevel === 'number') level = Math.max(level ?? 0, s.audioLevel);
+			});
+		}
+		return level;
+	}
+
 	close(): void {
 		this.closed = true;
 		this.joinRun++;

@@ -4,7 +4,8 @@ import { DomainError } from '$lib/server/errors';
 import { formFailure } from '$lib/server/forms';
 import { services } from '$lib/server/services';
 import { ingestSite } from '$lib/server/ingest/ingest-status';
-import { ingestWarnings } from '$lib/server/ingest/ingest-advice';
+import { incomingVideo, ingestWarnings } from '$lib/server/ingest/ingest-advice';
+import { reencodeBecause } from '$lib/ingest/ingest-words';
 import type { Actions, PageServerLoad } from './$types';
 
 const loginPath = (url: URL) => `/login?next=${encodeURIComponent(url.pathname + url.search)}`;
@@ -29,15 +30,23 @@ export const load: PageServerLoad = async ({ params, locals, url, setHeaders, de
 	setHeaders({ 'cache-control': 'private, no-store' });
 	const host = settings.publicUrl ? new URL(settings.publicUrl).hostname : url.hostname;
 	const ingest = ingestSite();
-	const status = ingest && ingest.port !== null ? await ingest.statuses.get(gig.id) : null;
+	const running = ingest && ingest.port !== null ? ingest.statuses : null;
+	const [status, pause, refusal] = running ? await Promise.all([running.get(gig.id), running.pause(gig.id), running.refusal(gig.id)]) : [null, null, null];
 	return {
 		gig: { id: gig.id, title: gig.title, status: gig.status },
 		rtmpUrl: `rtmp://${host}:${ingest?.port ?? settings.rtmpPort}/live`,
 		ingest: {
 			disabledReason: ingest ? ingest.disabledReason : 'RTMP ingest is not running on this server.',
 			status,
-			warnings: status ? ingestWarnings(status) : []
+			video: status && {
+				incoming: incomingVideo(status),
+				because: status.videoReason && status.video ? reencodeBecause(status.videoReason, status.video) : null
+			},
+			warnings: status ? ingestWarnings(status) : [],
+			pause,
+			refusal
 		},
+		grace: ingest?.grace ?? { droppedSeconds: 60, stoppedSeconds: 15 },
 		streamKey: key,
 		isNew: url.searchParams.get('new') === '1'
 	};

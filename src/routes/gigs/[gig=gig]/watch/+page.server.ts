@@ -19,7 +19,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 	const next = live[0] ?? upcoming[0] ?? null;
 	const [nextCard] = next ? await gigCards([next]) : [];
 	return {
-		gig: { id: gig.id, title: gig.title, status: gig.status, startsAt: gig.startsAt, timeZone: gig.timeZone, scheduledFor: gig.scheduledFor },
+		gig: { id: gig.id, title: gig.title, status: gig.status, startsAt: gig.startsAt, timeZone: gig.timeZone, scheduledFor: gig.scheduledFor, coverUrl: gig.coverFile ? `/covers/${gig.coverFile}` : null },
 		creatorWallet: creator?.wallet ?? null,
 		creator: creator ? { id: creator.id, name: publicName(creator), colour: avatarColourOf(creator), handle: await creators.handles.of(creator) } : null,
 		following: creator ? await creators.follows.follows(user.id, creator.id) : false,
