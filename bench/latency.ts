@@ -24,16 +24,25 @@ const RESULTS = new URL('./results/', import.meta.url);
 const videoWidth = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player"]')?.videoWidth ?? 0);
 
 /** Watches for warm-up + SECONDS and returns every frame read. */
-async function collectReads(browser: Browser, base: string, show: Show): Promise<ClockRead[]> {
+/** Every frame read, and what the watch page's delay indicator said meanwhile (every 250 ms). */
+async function collectReads(browser: Browser, base: string, show: Show): Promise<{ reads: ClockRead[]; indicated: number[] }> {
 	const viewer = await openPage(browser, `${base}/gigs/${show.gig}/watch`, show.viewer);
 	await poll('the viewer has a picture', 20_000, async () => ((await videoWidth(viewer)) > 0 ? true : null));
 	await poll('the viewer gets the 720p layer', 20_000, async () => ((await videoWidth(viewer)) === FRAME.width ? true : null)).catch(
 		async () => console.warn(`  warning: the viewer stayed at ${await videoWidth(viewer)} px wide; measuring anyway`)
 	);
 	await withTimeout('start the collector', 5000, viewer.evaluate(startCollector, FRAME));
+	await viewer.evaluate(() => {
+		const shown: number[] = ((window as unknown as { benchIndicated: number[] }).benchIndicated = []);
+		setInterval(() => {
+			const value = document.querySelector('[data-testid="delay"]')?.getAttribute('data-delay-ms');
+			if (value) shown.push(Number(value));
+		}, 250);
+	});
 	const reads = await collectFor(viewer, WARMUP_MS, SECONDS * 1000);
+	const indicated = await viewer.evaluate(() => (window as unknown as { benchIndicated: number[] }).benchIndicated);
 	await viewer.close();
-	return reads;
+	return { reads, indicated };
 }
 
 /** Checks each read and turns the good ones into latencies; counts what a sane decoder must not see. */
@@ -90,7 +99,9 @@ async function main(): Promise<void> {
 		const show: Show = { gig: made.gig.id, creator: made.creator, viewer: made.viewer };
 		console.log(`gig ${show.gig}: going live, then measuring ${SECONDS} s of latency and ${JOINS} joins…`);
 		await goLive(browser, server.url, show);
-		const decoded = decode(await collectReads(browser, server.url, show));
+		const collected = await collectReads(browser, server.url, show);
+		const decoded = decode(collected.reads);
+		const indicated = [...collected.indicated].sort((a, b) => a - b);
 		if (!decoded.latencies.length) throw new Error(`no frame decoded: ${decoded.frames} frames read, ${decoded.rejected} failed the check bits`);
 		const joins = await measureJoins(browser, server.url, show);
 
@@ -99,6 +110,8 @@ async function main(): Promise<void> {
 		const result = {
 			samples: sorted.length,
 			median_ms: round(percentile(sorted, 0.5)),
+			// What the watch page's "0.2 s behind" said over the same seconds (its own measurement).
+			indicator_median_ms: indicated.length ? round(percentile(indicated, 0.5)) : null,
 			p95_ms: round(percentile(sorted, 0.95)),
 			p99_ms: round(percentile(sorted, 0.99)),
 			min_ms: round(sorted[0]!),
@@ -115,6 +128,7 @@ async function main(): Promise<void> {
 		console.log(`
 latency   ${result.samples} samples (${decoded.frames} frames = ${(decoded.frames / SECONDS).toFixed(1)}/s, ${decoded.rejected} rejected, ${decoded.repeated} repeated, ${decoded.backwards} out of order, ${decoded.at720p} at 720p)
           median ${result.median_ms} ms   p95 ${result.p95_ms} ms   p99 ${result.p99_ms} ms   min ${result.min_ms} ms   max ${result.max_ms} ms
+delay     the watch page's indicator said ${result.indicator_median_ms ?? '–'} ms (median)
 join      ${result.joins}/${JOINS} joins   median ${result.first_frame_ms} ms   p95 ${result.first_frame_p95_ms} ms  (consume request -> first frame)`);
 		for (const failure of joins.failures) console.warn(`  join failed: ${failure}`);
 		await mkdir(RESULTS, { recursive: true });

@@ -26,9 +26,12 @@ import { DiskSpace } from './health/disk-space.js';
 import { probeRoutes } from './health/probes.js';
 import { closeInOrder, type ShutdownStep } from './shutdown.js';
 import { announceMissedTickets } from './missed-announcements.js';
+import { BackgroundQueues } from './background-queues.js';
 import { createDomain } from './domain.js';
 import { ingestSettings, startIngest, type Ingest } from './ingest/ingest.js';
 import { IngestStatuses, provideIngestSite } from '../src/lib/server/ingest/ingest-status.js';
+import type { Services } from '../src/lib/server/services.js';
+import { oneClickUnsubscribe } from './one-click-unsubscribe.js';
 import { securityHeaders, withSecurityHeaders } from './security-headers.js';
 import { parseTrustProxy, stampClientAddress, type TrustedProxies } from '../src/lib/server/client-address.js';
 import { logMediaAddress, resolveMediaAddress, type MediaAddress } from './media-address.js';
@@ -43,6 +46,8 @@ export type GigstageServer = {
 	ingest: Ingest;
 	/** The loopback-only metrics listener (METRICS_PORT), if any: its address and port. */
 	metricsListener: { host: string; port: number } | null;
+	/** The domain modules this node runs (tests drive its timed work with their own clock). */
+	domain: Services;
 	/** Resolves with the bound port once listening. */
 	listen(): Promise<number>;
 	/** Closes everything within SHUTDOWN_BOUND_MS; resolves with what could not be closed cleanly. */
@@ -83,7 +88,13 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	grace.onRecovered(() => nodes.renewNow());
 
 	let stopping = false;
-	let queuesRunning = false;
+	const queues = new BackgroundQueues({
+		webhooks: domain.webhooks,
+		mail: domain.mail,
+		'password resets': domain.account.reset,
+		'account erasures': domain.account.deletion,
+		reminders: domain.notifications
+	});
 	const app = express();
 	app.disable('x-powered-by');
 	app.use(withSecurityHeaders(config.PUBLIC_URL));
@@ -93,7 +104,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 			store: () => store.status.report(),
 			embeddedRedis: () => embedded?.report() ?? null,
 			mediaWorkers: () => ({ alive: sfu.workers.filter((w) => !w.worker.died).length, configured: config.MEDIASOUP_WORKERS }),
-			queues: () => ({ webhooks: queuesRunning }),
+			queues: () => queues.report(),
 			disk: () => disk.report(),
 			node: () => ({ id: nodeId, heartbeatAgeMs: nodes.heartbeatAgeMs(), heartbeatTtlMs: nodes.ttlMs })
 		})
@@ -101,6 +112,7 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 	// Beside the probes; answers once the media plane it reports on is up.
 	let serveMetrics: RequestHandler = (_req, res) => void res.status(503).end();
 	app.get('/metrics', (req, res, next) => serveMetrics(req, res, next));
+	app.use(oneClickUnsubscribe(domain.notifications, log));
 	app.use(web);
 
 	const server = http.createServer(app);
@@ -160,14 +172,15 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		statuses,
 		grace: { droppedSeconds: graceSeconds.dropped, stoppedSeconds: graceSeconds.stopped }
 	});
+	// Ending a session (password reset, signing out elsewhere, deleting the account) closes its sockets on every node.
+	domain.account.sockets.attach(services.connections);
 	// Queue workers fail fast while Redis is away and pick up where they were when it is back.
-	domain.webhooks.start();
+	queues.start();
 	const metrics = createMetrics({ sfu, io, redis, isLive: async (gigId) => (await shows.state(gigId)).state === 'live' });
 	serveMetrics = metricsRoute(metrics, config.METRICS_TOKEN);
 	const metricsListener = config.METRICS_PORT !== undefined ? await startMetricsListener(metrics, config.METRICS_PORT) : null;
 	if (metricsListener) log.info({ metrics: `http://127.0.0.1:${metricsListener.port}/metrics` }, 'metrics served on loopback');
 	const missedAnnouncements = announceMissedTickets(domain.purchases, store.status, log);
-	queuesRunning = true;
 
 	// Each step within its limit, all within SHUTDOWN_BOUND_MS: a broken part is named and left behind.
 	const shutdown: ShutdownStep[] = [
@@ -189,15 +202,12 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		{ name: 'node channel', limitMs: 500, run: () => channel.close() }, // after mediasoup: closing pipes tells the other nodes over it
 		// Other nodes stop piping to this one at once; without Redis its entry lapses by itself within the time-to-live.
 		{ name: 'node heartbeat', limitMs: 500, run: () => nodes.leave(nodeId).catch(() => {}) },
-		{
-			name: 'webhook deliveries',
-			limitMs: 1500,
-			run: async () => {
-				queuesRunning = false;
-				missedAnnouncements.stop();
-				await domain.webhooks.stop(); // before Redis goes: interrupted attempts are recorded for a retry
-			}
-		},
+		// The sweep first (it queues webhooks and mail); interrupted deliveries are recorded for a retry while Redis is still there.
+		queues.stopStep('webhooks', 1500, () => missedAnnouncements.stop()),
+		queues.stopStep('reminders', 1000), // before the mail worker: reminders and summaries queue mail
+		queues.stopStep('password resets', 500), // before the mail worker: it queues the reset links
+		queues.stopStep('account erasures', 500), // before Redis goes: an erasure cut short is claimed again after its lease
+		queues.stopStep('mail', 1000), // last of the queues: what the others queued is sent now or waits in Redis for the next start
 		{ name: 'Redis connections', limitMs: 500, run: () => store.close() },
 		{ name: 'embedded redis-server', limitMs: 4000, run: () => embedded?.stop() }
 	];
@@ -209,12 +219,16 @@ export async function createServer(config: Config, log: Logger, web: RequestHand
 		mediaAddress,
 		ingest,
 		metricsListener: metricsListener && { host: metricsListener.host, port: metricsListener.port },
+		domain: services,
 		listen: () =>
 			new Promise((resolve, reject) => {
 				server.once('error', reject);
 				server.listen(config.PORT, config.HOST, () => {
 					const address = server.address();
-					resolve(typeof address === 'object' && address ? address.port : config.PORT);
+					const port = typeof address === 'object' && address ? address.port : config.PORT;
+					domain.mail.links.listeningOn(port);
+					if (domain.mail.usesOutbox) log.info({ outbox: domain.mail.links.url('/admin/outbox') }, 'no SMTP_URL: mail is kept in the outbox, which admins read at this address');
+					resolve(port);
 				});
 			}),
 		async close() {

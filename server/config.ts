@@ -147,7 +147,19 @@ export const configSchema = z.object({
 	/** `GET /metrics` on the HTTP port answers only with `Authorization: Bearer <METRICS_TOKEN>`. */
 	METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 	/** Serve `/metrics` without a token on 127.0.0.1:METRICS_PORT (this machine only). */
-	METRICS_PORT: port('METRICS_PORT').optional()
+	METRICS_PORT: port('METRICS_PORT').optional(),
+	/** Where mail goes: smtp://user:pass@host:587 or smtps://user:pass@host:465. Unset: the outbox at /admin/outbox. */
+	SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465' }).optional(),
+	/** The From of every mail, e.g. `Gigstage <gigs@example.org>` (default: no-reply at PUBLIC_URL's host). */
+	MAIL_FROM: z
+		.string()
+		.max(200)
+		.regex(/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/, 'MAIL_FROM must be an address, e.g. gigs@example.org or Gigstage <gigs@example.org>')
+		.optional(),
+	/** Seconds before a failed mail is tried again (default 10); later retries wait 3, 12, 60 and 360 times as long. */
+	MAIL_RETRY_SECONDS: z.coerce.number({ error: 'MAIL_RETRY_SECONDS must be a number' }).int().min(1, 'MAIL_RETRY_SECONDS must be at least 1').max(3600).optional(),
+	/** Days a deleted account's personal data is kept before it is erased (default 30). */
+	ACCOUNT_ERASURE_DAYS: z.coerce.number({ error: 'ACCOUNT_ERASURE_DAYS must be a number' }).int().min(0, 'ACCOUNT_ERASURE_DAYS must be 0 or more').max(365).optional()
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -178,6 +190,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		throw new ConfigError(['STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to sell tickets through Stripe, or neither']);
 	}
 	return config;
+}
+
+/** The From header of mail: MAIL_FROM, or Gigstage <no-reply@PUBLIC_URL's host>. */
+export function mailFrom(config: Config): string {
+	if (config.MAIL_FROM) return config.MAIL_FROM;
+	const host = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : 'localhost';
+	return `Gigstage <no-reply@${host}>`;
 }
 
 /**

@@ -7,11 +7,17 @@ export type LogFormat = 'auto' | 'pretty' | 'json';
 /**
  * JSON lines for machines (a pipe, a file, a log collector); readable lines when a person watches
  * a terminal. Only where stdout goes decides, unless LOG_FORMAT says otherwise: a CI variable set
- * in someone's shell must not turn a terminal back into JSON.
+ * in someone's shell must not turn a terminal back into JSON. `destination`: elsewhere than stdout
+ * (tests that read the lines), always JSON.
  */
-export function createLogger(level: string, format: LogFormat = 'auto', stdout: { isTTY?: boolean } = process.stdout): Logger {
-	const pretty = format === 'pretty' || (format === 'auto' && stdout.isTTY === true);
-	return pino({
+export function createLogger(
+	level: string,
+	format: LogFormat = 'auto',
+	stdout: { isTTY?: boolean } = process.stdout,
+	destination?: pino.DestinationStream
+): Logger {
+	const pretty = !destination && (format === 'pretty' || (format === 'auto' && stdout.isTTY === true));
+	const options: pino.LoggerOptions = {
 		level,
 		base: { service: 'gigstage' },
 		hooks: {
@@ -24,5 +30,6 @@ export function createLogger(level: string, format: LogFormat = 'auto', stdout: 
 			}
 		},
 		transport: pretty ? { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' } } : undefined
-	});
+	};
+	return destination ? pino(options, destination) : pino(options);
 }

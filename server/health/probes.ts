@@ -12,7 +12,7 @@ export type ProbeSources = {
 	embeddedRedis(): EmbeddedRedisReport | null;
 	/** mediasoup workers alive, of how many configured. */
 	mediaWorkers(): { alive: number; configured: number };
-	/** Background queues this node runs (webhook deliveries, later mail): running or not. */
+	/** Background queues this node runs (webhook deliveries, mail, …: see background-queues.ts): running or not. */
 	queues(): Record<string, boolean>;
 	disk(): DiskReport;
 	/** This node among those sharing Redis: when its heartbeat last reached Redis, and how long the others wait before counting it gone. */

@@ -11,8 +11,9 @@ import { gigChannel } from './media-handlers.js';
 
 const NAMESPACES = [MEDIA_NAMESPACE, LIVE_NAMESPACE];
 
-/** A session's connections, named by a hash of its token: room names travel between nodes, tokens never do. */
-export const sessionRoom = (token: string) => `session:${createHash('sha256').update(token).digest('base64url')}`;
+/** A session's connections, named by a hash of its token (its session id): room names travel between nodes, tokens never do. */
+export const sessionRoom = (token: string) => sessionIdRoom(createHash('sha256').update(token).digest('base64url'));
+const sessionIdRoom = (sessionId: string) => `session:${sessionId}`;
 /** A person's connections, whichever session opened them. */
 export const accountRoom = (userId: string) => `account:${userId}`;
 
@@ -27,6 +28,9 @@ export function watchConnections(io: Server, accounts: Pick<Accounts, 'userForSe
 	};
 	return {
 		closeSession: (token) => close(sessionRoom(token)),
+		closeSessions: (sessionIds) => {
+			for (const id of sessionIds) close(sessionIdRoom(id));
+		},
 		closePerson: (userId) => close(accountRoom(userId)),
 		closeGig(gigId) {
 			io.of(LIVE_NAMESPACE).to(gigFollowers(gigId)).emit('status', { gigId, state: 'cancelled', startedAt: null });

@@ -48,6 +48,26 @@ describe('accounts', () => {
 		expect((await accounts.logIn({ email: 'carol@example.org', password }, from('carols-laptop')).catch((e) => e)).code).toBe('RATE_LIMITED');
 	});
 
+	it('forgets the browsers an account logged in from when its password changes or it is deleted', async () => {
+		const accounts = new Accounts(store.redis);
+		const dave = await accounts.signUp({ email: 'dave@example.org', password, displayName: 'Test Person' }, 'ip');
+		const stolen = await accounts.rememberDevice(dave.id, null); // a browser that knew the old password
+		await accounts.setPassword(dave.id, 'a brand new passphrase');
+		expect(await store.redis.keys(`gs:known-device:${dave.id}:*`)).toEqual([]);
+		// That browser no longer has a budget of its own: it shares (and runs out of) the account's.
+		const codes = [];
+		for (let i = 0; i < 11; i++) codes.push((await accounts.logIn({ email: 'dave@example.org', password: 'guess ' + i }, from(`stolen-${i}`, stolen)).catch((e) => e)).code);
+		expect(codes.slice(0, 10)).toEqual(Array(10).fill('BAD_CREDENTIALS'));
+		expect(codes[10]).toBe('RATE_LIMITED');
+
+		const erin = await accounts.signUp({ email: 'erin@example.org', password, displayName: 'Test Person' }, 'ip');
+		await accounts.rememberDevice(erin.id, null);
+		await accounts.rememberDevice(erin.id, null);
+		expect(await store.redis.keys(`gs:known-device:${erin.id}:*`)).toHaveLength(2);
+		await accounts.markDeleted(erin.id);
+		expect(await store.redis.keys(`gs:known-device*:${erin.id}*`)).toEqual([]);
+	});
+
 	it('rate-limits one address trying many accounts', async () => {
 		const accounts = new Accounts(store.redis);
 		const codes = [];
@@ -56,9 +76,12 @@ describe('accounts', () => {
 		expect(codes[30]).toBe('RATE_LIMITED');
 	});
 
-	it('makes a viewer a creator with a normalised wallet', async () => {
+	it('makes a viewer with a confirmed email a creator with a normalised wallet', async () => {
 		const accounts = new Accounts(store.redis);
 		const user = await accounts.signUp({ email: 'dj@example.org', password, displayName: 'Test Person' }, 'ip');
+		expect(user.emailConfirmed).toBe(false);
+		await expect(accounts.becomeCreator(user.id, { displayName: 'DJ Dee', wallet: '' })).rejects.toMatchObject({ code: 'EMAIL_UNCONFIRMED' });
+		await accounts.markEmailConfirmed(user.id);
 		await expect(accounts.becomeCreator(user.id, { displayName: 'D', wallet: 'ftp://x' })).rejects.toMatchObject({
 			code: 'INVALID_INPUT',
 			fields: { displayName: expect.any(String), wallet: expect.any(String) }

@@ -106,8 +106,8 @@ describe('the gig’s page', () => {
 		expect(ics).toContain(`DTSTART:${utc(gig.startsAt)}\r\n`);
 		expect(ics).toContain(`DTEND:${utc(gig.startsAt + 90 * 60_000)}\r\n`);
 		expect(ics).toContain('SUMMARY:Jazz\\; night\\, live\r\n');
-		expect(ics).toContain(`URL:${site.url}/gigs/${gig.id}\r\n`);
-		expect(ics.replace(/\r\n /g, '')).toContain(`DESCRIPTION:Line one\\nLine two\\n\\nTickets and the live show: ${site.url}/gigs/${gig.id}`);
+		expect(ics).toContain(`URL:${site.url}/gigs/${gig.id}/watch\r\n`);
+		expect(ics.replace(/\r\n /g, '')).toContain(`DESCRIPTION:Watch: ${site.url}/gigs/${gig.id}/watch\\n\\nGig page: ${site.url}/gigs/${gig.id}\\n\\nLine one\\nLine two`);
 		expect(ics.trimEnd().endsWith('END:VEVENT\r\nEND:VCALENDAR')).toBe(true);
 		expect(ics.split('\r\n').every((line) => Buffer.byteLength(line) <= 75), 'lines are folded at 75 octets').toBe(true);
 		await page.goto(`${site.url}/gigs/${gig.id}`);

@@ -59,11 +59,16 @@ describe('accounts over HTTP', () => {
 		expect(site.server.logs.join('\n')).not.toContain(secret);
 	});
 
-	it('turns a viewer into a creator with a normalised wallet, and only creators may register gigs', async () => {
+	it('turns a viewer with a confirmed email into a creator with a normalised wallet, and only creators may register gigs', async () => {
 		const http = new HttpClient(site.url);
-		await http.post('/signup', { email: email(), password, displayName: 'Test Person' });
+		const address = email();
+		await http.post('/signup', { email: address, password, displayName: 'Test Person' });
 		const before = await http.get('/gigs/new');
 		expect(before.text).toMatch(/become a creator/i);
+		const unconfirmed = await http.post('/me?/becomeCreator', { displayName: 'DJ Test', wallet: '' });
+		expect(unconfirmed.status).toBe(403);
+		expect(unconfirmed.text).toContain('Confirm your email first');
+		await site.make.confirmEmail(address);
 		const bad = await http.post('/me?/becomeCreator', { displayName: 'X', wallet: 'ftp://nope' });
 		expect(bad.status).toBe(400);
 		const good = await http.post('/me?/becomeCreator', { displayName: 'DJ Test', wallet: '$wallet.example/dj' });

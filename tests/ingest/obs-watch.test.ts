@@ -139,6 +139,7 @@ describe('the creator’s credentials page', () => {
 		// The connection drops: the page says the show waits, and for how long; the same key resumes it.
 		for (const publisher of rtmp.publishers()) await publisher.drop();
 		await expect.poll(() => page.getByTestId('ingest-status').textContent(), { timeout: 10_000 }).toMatch(/connection dropped.*within \d+ s/);
+		expect(Number(await page.getByTestId('pause-seconds').textContent()), 'counting down from the 60 s grace').toBeLessThanOrEqual(60);
 		await screenshots(page, 'credentials-paused');
 		await rtmp.publish(gig, { ...RECOMMENDED, size: '640x360' });
 		await expect.poll(() => page.getByTestId('ingest-status').textContent(), { timeout: 15_000 }).toContain('Encoder connected');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Accounts, type User } from '../../src/lib/server/accounts/accounts.js';
 import { Gigs, type Gig } from '../../src/lib/server/gigs/gigs.js';
@@ -19,6 +20,8 @@ export const gigInput = (over: Record<string, unknown> = {}) => ({
 	currency: 'EUR',
 	...over
 });
+/** How a browser's `gs_device` cookie is stored among an account's known browsers. */
+export const deviceHash = (deviceCookie: string | undefined) => createHash('sha256').update(deviceCookie ?? '').digest('base64url');
 const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.test`;
 
 /** People, gigs and tickets made straight in Redis through the domain, for tests about other things. */
@@ -31,6 +34,9 @@ export function fixtures(redis: Redis) {
 		const n = counter++;
 		const displayName = `${role === 'creator' ? 'Creator' : 'Viewer'} ${n}`;
 		let user = await accounts.signUp({ email: uniqueEmail(role), password: 'correct horse battery staple', displayName }, `fixture-${n}`);
+		// People in fixtures have confirmed their address (tests about unconfirmed ones sign up themselves).
+		await accounts.markEmailConfirmed(user.id);
+		user = { ...user, emailConfirmed: true };
 		if (role === 'creator') user = await accounts.becomeCreator(user.id, { wallet: '$wallet.example/creator' });
 		const token = await accounts.createSession(user.id);
 		return { user, token, cookie: `gs_session=${token}` };
@@ -64,5 +70,28 @@ export function fixtures(redis: Redis) {
 		return { creator, gig: created, viewer };
 	}
 
-	return { accounts, gigs, tickets, person, gig, ticket, show };
+	/** Marks an address as confirmed, as following the mailed link does (for tests about other things). */
+	async function confirmEmail(email: string): Promise<void> {
+		const id = await accounts.idForEmail(email);
+		if (!id) throw new Error(`no account uses ${email}`);
+		await accounts.markEmailConfirmed(id);
+	}
+
+	/** The browsers (`gs_device` cookies, as sha256 hashes) the account with this address is known to log in from. */
+	async function knownDevices(email: string): Promise<string[]> {
+		const id = await accounts.idForEmail(email);
+		const keys = await redis.keys(`gs:known-device:${id}:*`);
+		return keys.map((key) => key.split(':').pop()!).sort();
+	}
+
+	/**
+	 * Takes a session off its person's list of sessions while it stays valid, as a session whose
+	 * connection was opened before the list existed (or on a node that did not keep it yet) is.
+	 */
+	async function unlistSession(email: string, token: string): Promise<void> {
+		const id = await accounts.idForEmail(email);
+		await redis.hdel(`gs:user-sessions:${id}`, createHash('sha256').update(token).digest('base64url'));
+	}
+
+	return { accounts, gigs, tickets, person, gig, ticket, show, confirmEmail, knownDevices, unlistSession };
 }

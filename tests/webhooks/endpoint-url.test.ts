@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { endpointUrlSchema } from '../../src/lib/server/webhooks/endpoint-url.js';
 import { signatureHeader, verifySignature } from '../../src/lib/server/webhooks/signature.js';
-import { retryDelayMs } from '../../src/lib/server/webhooks/delivery-worker.js';
+import { retryDelayMs } from '../../src/lib/server/queue/retry.js';
 
 const publicOnly = endpointUrlSchema(false);
 const refusal = (url: unknown) => {

@@ -14,7 +14,7 @@ const store = redisForThisFile();
 const node = webhookNodes(() => store.redis);
 const receiver = webhookReceiverForThisFile();
 
-const fan: User = { id: 'fan-1', email: 'fan-secret@example.test', role: 'viewer', displayName: null, wallet: null, createdAt: 0 };
+const fan: User = { id: 'fan-1', email: 'fan-secret@example.test', role: 'viewer', displayName: null, wallet: null, createdAt: 0, emailConfirmed: true, timeZone: null };
 
 /** The domain as server/domain.ts wires it, with the creator's webhook pointed at the receiver. */
 async function domain() {

@@ -7,6 +7,8 @@
 export type Connections = {
 	/** Every connection opened with this session token (log-out). */
 	closeSession(token: string): void;
+	/** Every connection opened with these sessions, named by id (the sha256 of the token, see accounts/sessions.ts): signing out other devices. */
+	closeSessions(sessionIds: string[]): void;
 	/** Every connection of this person, whichever session opened it (password change, account deleted). */
 	closePerson(userId: string): void;
 	/** Every stream connection of the gig and everyone in its chat (gig cancelled); its page followers are told. */

@@ -17,6 +17,12 @@ export type DomainErrorCode =
 	| 'LOGIN_REQUIRED'
 	| 'TICKET_REQUIRED'
 	| 'WEBHOOK_NOT_SET'
+	| 'EMAIL_UNCONFIRMED'
+	| 'TOKEN_INVALID'
+	| 'TOKEN_EXPIRED'
+	| 'TOKEN_OTHER_ACCOUNT'
+	| 'WRONG_PASSWORD'
+	| 'ACCOUNT_HAS_GIGS'
 	/** The store of record cannot be reached right now (see store-errors.ts). */
 	| 'UNAVAILABLE'
 	/** The disk is full: nothing new can be saved (see store-errors.ts). */
@@ -40,6 +46,12 @@ const STATUS: Record<DomainErrorCode, number> = {
 	LOGIN_REQUIRED: 401,
 	TICKET_REQUIRED: 403,
 	WEBHOOK_NOT_SET: 409,
+	EMAIL_UNCONFIRMED: 403,
+	TOKEN_INVALID: 410,
+	TOKEN_EXPIRED: 410,
+	TOKEN_OTHER_ACCOUNT: 403,
+	WRONG_PASSWORD: 403,
+	ACCOUNT_HAS_GIGS: 409,
 	UNAVAILABLE: 503,
 	STORAGE_FULL: 507
 };

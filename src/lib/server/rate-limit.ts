@@ -6,31 +6,27 @@ import { DomainError } from './errors.js';
  * per `windowSeconds` for one key. Throws RATE_LIMITED with when to try again.
  */
 export async function limitRate(redis: Redis, key: string, limit: number, windowSeconds: number): Promise<void> {
-	const redisKey = `gs:rate:${key}`;
-	const [[, count], [, ttl]] = (await redis.multi().incr(redisKey).ttl(redisKey).exec()) as [[null, number], [null, number]];
-	if (ttl < 0) await redis.expire(redisKey, windowSeconds);
-	if (count > limit) {
-		const wait = ttl > 0 ? ttl : windowSeconds;
-		throw new DomainError('RATE_LIMITED', `Too many attempts. Try again in ${wait} second${wait === 1 ? '' : 's'}.`);
-	}
+	await takeAttempt(redis, [{ key, limit, windowSeconds }]);
 }
 
 /** One budget an attempt draws on: at most `limit` per `windowSeconds` under `key`. */
 export type Budget = { key: string; limit: number; windowSeconds: number };
 
 // All budgets or none, in one step: concurrent attempts can never pass a budget together, and an
-// attempt refused by one budget uses up nothing of the others.
+// attempt refused by one budget uses up nothing of the others. A count left without an expiry (a
+// crash between two steps of an older version) gets its window back, so no limit is ever forever.
 const TAKE = `
 for i, key in ipairs(KEYS) do
-  local used = tonumber(redis.call('GET', key) or '0')
-  if used >= tonumber(ARGV[i * 2 - 1]) then
-    local ttl = redis.call('TTL', key)
-    if ttl < 0 then ttl = tonumber(ARGV[i * 2]) end
-    return ttl
+  local window = tonumber(ARGV[i * 2])
+  local ttl = redis.call('TTL', key)
+  if ttl == -1 then redis.call('EXPIRE', key, window); ttl = window end
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i * 2 - 1]) then
+    return math.max(ttl, 1)
   end
 end
 for i, key in ipairs(KEYS) do
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[i * 2]) end
+  redis.call('INCR', key)
+  if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[i * 2]) end
 end
 return 0
 `;

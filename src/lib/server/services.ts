@@ -5,6 +5,13 @@ import type { Tickets } from './tickets/tickets.js';
 import type { Purchases } from './tickets/purchases.js';
 import type { Chat } from './chat/chat.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import type { Mailer } from './mail/mailer.js';
+import type { Notifications } from './notifications/notifications.js';
+import type { SessionSockets } from './accounts/session-sockets.js';
+import type { EmailConfirmation } from './accounts/email-confirmation.js';
+import type { PasswordReset } from './accounts/password-reset.js';
+import type { AccountSettings } from './accounts/account-settings.js';
+import type { AccountDeletion } from './accounts/account-deletion.js';
 import type { StoreGate } from './store.js';
 import type { Connections } from './connections.js';
 import type { CreatorHandles } from './creators/handles.js';
@@ -18,6 +25,16 @@ export type SiteSettings = {
 	devPayments: boolean;
 };
 
+/** Everything about one's own account beyond logging in: confirming, resetting, settings, deleting. */
+export type AccountServices = {
+	/** Where ended sessions' live connections get closed (attached by the composition root). */
+	sockets: SessionSockets;
+	confirmation: EmailConfirmation;
+	reset: PasswordReset;
+	settings: AccountSettings;
+	deletion: AccountDeletion;
+};
+
 export type Services = {
 	accounts: Accounts;
 	gigs: Gigs;
@@ -26,6 +43,9 @@ export type Services = {
 	purchases: Purchases;
 	chat: Chat;
 	webhooks: Webhooks;
+	mail: Mailer;
+	notifications: Notifications;
+	account: AccountServices;
 	/** Creators' public pages (their handles) and who follows them. */
 	creators: { handles: CreatorHandles; follows: Follows };
 	settings: SiteSettings;

@@ -10,9 +10,13 @@ type ActionEvent = { request: Request; cookies: Cookies; url: URL; locals: App.L
 
 /**
  * The form action of the log-in and sign-up pages: find or create the person, start a session in
- * place of any earlier one, and go on to `?next=`.
+ * place of any earlier one, and go on to `?next=`. `after` runs once the person is known (the
+ * sign-up mails its confirmation link there).
  */
-export function sessionAction(authenticate: (accounts: Services['accounts'], input: unknown, origin: LoginOrigin) => Promise<User>) {
+export function sessionAction(
+	authenticate: (accounts: Services['accounts'], input: unknown, origin: LoginOrigin) => Promise<User>,
+	after?: (user: User) => Promise<void>
+) {
 	return async ({ request, cookies, url, locals }: ActionEvent) => {
 		const form = await request.formData();
 		const { accounts } = services();
@@ -21,8 +25,9 @@ export function sessionAction(authenticate: (accounts: Services['accounts'], inp
 		let device: string;
 		try {
 			const user = await authenticate(accounts, Object.fromEntries(form), origin);
-			token = await accounts.createSession(user.id);
+			token = await accounts.createSession(user.id, { agent: request.headers.get('user-agent') });
 			device = await accounts.rememberDevice(user.id, origin.deviceToken);
+			await after?.(user);
 		} catch (error) {
 			return formFailure(error, form);
 		}

@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { nextQuery, safeNext } from '../login/safe-next';
 import { sessionAction } from '../login/session-action';
+import { services } from '$lib/server/services';
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.user) redirect(303, safeNext(url));
@@ -9,5 +10,9 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: sessionAction((accounts, input, origin) => accounts.signUp(input, origin.address))
+	// The confirmation link is queued, never sent inline: a slow mail server cannot hold up sign-up.
+	default: sessionAction(
+		(accounts, input, origin) => accounts.signUp(input, origin.address),
+		(user) => services().account.confirmation.send(user)
+	)
 };

@@ -18,7 +18,17 @@ const DEVICE_SECONDS = DEVICE_DAYS * 24 * 3600;
 
 const hashed = (token: string) => createHash('sha256').update(token).digest('base64url');
 // Only a hash of the token is stored, like sessions: a leaked database marks no browser as known.
-const knownDeviceKey = (userId: string, token: string) => `gs:known-device:${userId}:${hashed(token)}`;
+const KNOWN_DEVICE_PREFIX = 'gs:known-device:';
+const knownDeviceKey = (userId: string, token: string) => `${KNOWN_DEVICE_PREFIX}${userId}:${hashed(token)}`;
+// The hashes of an account's known browsers, so they can all be forgotten without a scan.
+const knownDevicesKey = (userId: string) => `gs:known-devices:${userId}`;
+
+const FORGET_DEVICES = `
+local index, prefix = KEYS[1], ARGV[1]
+for _, hash in ipairs(redis.call('SMEMBERS', index)) do redis.call('DEL', prefix .. hash) end
+redis.call('DEL', index)
+return 1
+`;
 
 /** Log-in budgets and the browsers each account has logged in from. */
 export class LoginGuard {
@@ -43,7 +53,20 @@ export class LoginGuard {
 	/** Marks this browser as one the account logs in from; returns the token for its cookie (a new one if it had none). */
 	async rememberDevice(userId: string, deviceToken: string | null): Promise<string> {
 		const token = deviceToken && /^[A-Za-z0-9_-]{20,64}$/.test(deviceToken) ? deviceToken : newSecret();
-		await this.redis.set(knownDeviceKey(userId, token), '1', 'EX', DEVICE_SECONDS);
+		await this.redis
+			.multi()
+			.set(knownDeviceKey(userId, token), '1', 'EX', DEVICE_SECONDS)
+			.sadd(knownDevicesKey(userId), hashed(token))
+			.expire(knownDevicesKey(userId), DEVICE_SECONDS)
+			.exec();
 		return token;
+	}
+
+	/**
+	 * Forgets every browser the account logged in from (a new password, a deleted account): a
+	 * browser that knew the old password must not keep a log-in budget of its own.
+	 */
+	async forgetDevices(userId: string): Promise<void> {
+		await this.redis.eval(FORGET_DEVICES, 1, knownDevicesKey(userId), `${KNOWN_DEVICE_PREFIX}${userId}:`);
 	}
 }

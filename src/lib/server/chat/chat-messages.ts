@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ChatMessage, ChatRole } from '../../live/messages.js';
+import { DELETED_NAME, deletedAmong } from '../accounts/deleted-accounts.js';
 import { defaultAvatarColour, isAvatarColour, type AvatarColour } from '../../people/avatar.js';
 
 const key = {
@@ -46,7 +47,17 @@ export class ChatMessages {
 		const entries = await this.redis.xrevrange(key.chat(gigId), end, '-', 'COUNT', limit + 1);
 		const hasOlder = entries.length > limit;
 		const messages = entries.slice(0, limit).map(([id, fields]) => toMessage(id, fields));
+		// A deleted account's name leaves the history at once; its messages go when it is erased.
+		const deleted = await deletedAmong(this.redis, messages.map((m) => m.userId));
+		for (const message of messages) if (deleted.has(message.userId)) message.name = DELETED_NAME;
 		return { messages: messages.reverse(), hasOlder };
+	}
+
+	/** Removes every message a person wrote in a gig's chat (their account is being erased). */
+	async removeAuthor(gigId: string, userId: string): Promise<number> {
+		const entries = await this.redis.xrange(key.chat(gigId), '-', '+');
+		const theirs = entries.filter(([, fields]) => toMessage('0-0', fields).userId === userId).map(([id]) => id);
+		return theirs.length ? this.redis.xdel(key.chat(gigId), ...theirs) : 0;
 	}
 }
 

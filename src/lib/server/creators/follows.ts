@@ -40,6 +40,18 @@ export class Follows {
 		return this.redis.zcard(key.followers(creatorId));
 	}
 
+	/**
+	 * A deleted account follows nobody and is followed by nobody: it leaves every follower count
+	 * and every "creators you follow" list at once.
+	 */
+	async forget(userId: string): Promise<void> {
+		const [following, followers] = await Promise.all([this.redis.zrange(key.following(userId), '0', '-1'), this.redis.zrange(key.followers(userId), '0', '-1')]);
+		const transaction = this.redis.multi().del(key.following(userId), key.followers(userId));
+		for (const creatorId of following) transaction.zrem(key.followers(creatorId), userId);
+		for (const followerId of followers) transaction.zrem(key.following(followerId), userId);
+		await transaction.exec();
+	}
+
 	/** A page of a creator's followers, oldest first (for notifications). */
 	async followers(creatorId: string, offset = 0, limit = 500): Promise<string[]> {
 		return this.redis.zrange(key.followers(creatorId), String(offset), String(offset + limit - 1));

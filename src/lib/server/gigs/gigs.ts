@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { DomainError, fieldErrors } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
 import { gigInputSchema, startOf, START_GRACE_MS, type Category, type GigInput } from './gig-input.js';
-import { manages, mayCreateGigs, type Actor } from '../access.js';
+import { manages, mayCreateGigs, requireConfirmedEmail, type Actor } from '../access.js';
 import { startsLongAfter } from '../../show-times.js';
 
 export type GigStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
@@ -46,8 +46,9 @@ const SCAN_LIMIT = 1000; // bounds a title search per page
 export class Gigs {
 	constructor(private readonly redis: Redis) {}
 
-	async create(creator: Actor, input: unknown, now = Date.now()): Promise<Gig> {
+	async create(creator: Actor & { emailConfirmed?: boolean }, input: unknown, now = Date.now()): Promise<Gig> {
 		if (!mayCreateGigs(creator)) throw new DomainError('FORBIDDEN', 'Only creators can create gigs: become a creator first.');
+		requireConfirmedEmail(creator);
 		const data = parseGigInput(input, { now });
 		const creatorId = creator.id;
 		const gig: Gig = { ...data, id: newId(), creatorId, status: 'scheduled', coverFile: null, createdAt: Date.now(), startedAt: null, endedAt: null, scheduledFor: null };
@@ -177,6 +178,12 @@ export class Gigs {
 		}
 		// The search scanned its limit: let the next page go on from there.
 		return { gigs: found, nextCursor: last ? encodeCursor(last) : null };
+	}
+
+	/** Scheduled gigs starting in (from, to]: what reminders look for. */
+	async startingBetween(from: number, to: number): Promise<Gig[]> {
+		const ids = await this.redis.zrangebyscore(key.upcoming(), `(${from}`, to, 'LIMIT', 0, 500);
+		return (await this.many(ids)).filter((gig) => gig.status === 'scheduled');
 	}
 
 	async byCreator(userId: string): Promise<Gig[]> {

@@ -5,6 +5,8 @@ import { StripeSignatureError, type StripePayments } from '../payments/stripe.js
 import type { Checkout, PaymentProviderName, Ticket, Tickets } from './tickets.js';
 import type { User } from '../accounts/accounts.js';
 import type { Webhooks } from '../webhooks/webhooks.js';
+import { requireConfirmedEmail } from '../access.js';
+import type { Notifications } from '../notifications/notifications.js';
 
 export type PurchaseResult = { kind: 'ticket'; ticket: Ticket } | { kind: 'redirect'; url: string };
 
@@ -16,7 +18,14 @@ export class Purchases {
 	constructor(
 		private readonly gigs: Gigs,
 		private readonly tickets: Tickets,
-		private readonly options: { devPayments: boolean; stripe: StripePayments | null; webhooks: Pick<Webhooks, 'ticketIssued'>; log: Logger }
+		private readonly options: {
+			devPayments: boolean;
+			stripe: StripePayments | null;
+			webhooks: Pick<Webhooks, 'ticketIssued'>;
+			/** Receipts and creators' sale mail (see notifications/ticket-mail.ts). */
+			mail?: Pick<Notifications, 'ticketIssued'>;
+			log: Logger;
+		}
 	) {}
 
 	/** How this gig's tickets can be paid here, in order of preference. */
@@ -33,6 +42,8 @@ export class Purchases {
 		if (!gig) throw new DomainError('GIG_NOT_FOUND', 'There is no such gig.');
 		const provider = this.methods(gig).find((m) => m === method);
 		if (!provider) throw new DomainError('PAYMENT_UNAVAILABLE', 'That way of paying is not available for this gig.');
+		// Free tickets need no confirmed address; paying does (receipts, refunds, chargebacks).
+		if (provider !== 'free') requireConfirmedEmail(user);
 		const checkout = await this.tickets.startCheckout(gig, user.id, provider);
 		if (provider === 'free') return { kind: 'ticket', ticket: await this.issue(checkout.id, gig.capacity) };
 		if (provider === 'dev') return { kind: 'redirect', url: `/checkout/dev/${checkout.id}` };
@@ -104,9 +115,9 @@ export class Purchases {
 	}
 
 	/**
-	 * Every payment path issues here, so the creator's webhook hears of each new ticket (once: see
-	 * ticketIssued). The ticket is what the buyer paid for: it is answered even when its
-	 * announcement cannot be queued right now; announceMissed() queues that later.
+	 * Every payment path issues here, so the creator's webhook and the mail hear of each new
+	 * ticket (once: see announce). The ticket is what the buyer paid for: it is answered even when
+	 * its announcement cannot be queued right now; announceMissed() queues that later.
 	 */
 	private async issue(checkoutId: string, capacity: number | null, options: { requireHold?: boolean } = {}): Promise<Ticket> {
 		const ticket = await this.tickets.issue(checkoutId, capacity, Date.now(), options);
@@ -125,9 +136,14 @@ export class Purchases {
 		return announced;
 	}
 
+	/**
+	 * Queues the creator's `ticket.issued` and the ticket's mail (receipt, sale notice). Each has
+	 * its own once-key, so announcing again after a partial failure queues only what is missing.
+	 */
 	private async announce(ticket: Ticket): Promise<boolean> {
-		if (!(await this.options.webhooks.ticketIssued(ticket))) return false;
-		// If this fails the announcement is queued again later, and the webhook's once-key drops the repeat.
+		const [webhook, mail] = await Promise.all([this.options.webhooks.ticketIssued(ticket), this.options.mail?.ticketIssued(ticket) ?? true]);
+		if (!webhook || !mail) return false;
+		// If this fails the announcement is queued again later, and the once-keys drop the repeats.
 		await this.tickets.announced(ticket.id).catch(() => undefined);
 		return true;
 	}

@@ -107,6 +107,18 @@ redis.call('PERSIST', checkout)
 return {'OK', ticketId}
 `;
 
+// An erased account's ticket keeps its seat (creators' numbers stay right) under a name that says nobody.
+const ANONYMISE_TICKET = `
+local tickets, ticket = KEYS[1], KEYS[2]
+local userId, ticketId = ARGV[1], ARGV[2]
+if redis.call('HGET', tickets, userId) == ticketId then
+  redis.call('HDEL', tickets, userId)
+  redis.call('HSET', tickets, 'erased:' .. ticketId, ticketId)
+end
+if redis.call('HGET', ticket, 'userId') == userId then redis.call('HSET', ticket, 'userId', '') end
+return 1
+`;
+
 // The buyer went back: the checkout ends, and its seat is free at once if it still held one.
 const RELEASE_HOLD = `
 local checkout, holds, holdCheckouts = KEYS[1], KEYS[2], KEYS[3]
@@ -273,6 +285,19 @@ export class Tickets {
 			currency: f.currency!,
 			issuedAt: Number(f.issuedAt)
 		};
+	}
+
+	/** The people holding a ticket for a gig (not erased accounts, whose tickets are anonymous). */
+	async holders(gigId: string): Promise<string[]> {
+		return (await this.redis.hkeys(key.gigTickets(gigId))).filter((userId) => !userId.startsWith('erased:'));
+	}
+
+	/** Detaches a person's tickets from them: each still counts for its gig, belonging to nobody. */
+	async anonymise(userId: string): Promise<Ticket[]> {
+		const owned = await this.forUser(userId);
+		for (const ticket of owned) await this.redis.eval(ANONYMISE_TICKET, 2, key.gigTickets(ticket.gigId), key.ticket(ticket.id), userId, ticket.id);
+		await this.redis.del(key.userTickets(userId));
+		return owned;
 	}
 
 	async forUser(userId: string): Promise<Ticket[]> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LeasedQueue } from '../queue/leased-queue.js';
 import { endpointKey } from './endpoints.js';
 import type { WebhookEvent, WebhookEventType } from './events.js';
 
@@ -65,44 +66,14 @@ redis.call('LTRIM', recent, 0, keep - 1)
 return 'OK'
 `;
 
-// Claiming moves a due delivery's time a lease ahead instead of removing it: two nodes cannot
-// both take it, and if this node dies mid-attempt the delivery comes due again after the lease.
-const CLAIM = `
-local queue = KEYS[1]
-local prefix, now, lease, limit, claim = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local claimed = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', queue, '-inf', now, 'LIMIT', 0, limit)) do
-  local delivery = prefix .. id
-  if redis.call('HGET', delivery, 'status') == 'pending' then
-    redis.call('ZADD', queue, now + lease, id)
-    redis.call('HINCRBY', delivery, 'attempts', 1)
-    redis.call('HSET', delivery, 'claim', claim, 'lastAttemptAt', now)
-    claimed[#claimed + 1] = id
-  else
-    redis.call('ZREM', queue, id)
-  end
-end
-return claimed
-`;
-
-// Only the holder of the current claim records an outcome: a node whose lease ran out is ignored.
-const FINISH = `
-local delivery, queue = KEYS[1], KEYS[2]
-local id, claim, kind, nextAttemptAt = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('HGET', delivery, 'claim') ~= claim then return 0 end
-redis.call('HSET', delivery, 'claim', '', unpack(ARGV, 5))
-if kind == 'retry' then
-  redis.call('ZADD', queue, nextAttemptAt, id)
-else
-  redis.call('ZREM', queue, id)
-  if redis.call('HGET', delivery, 'listed') == '0' then redis.call('DEL', delivery) end
-end
-return 1
-`;
-
 /** The delivery queue and each creator's recent deliveries, in Redis so they survive restarts. */
 export class Deliveries {
-	constructor(private readonly redis: Redis) {}
+	private readonly queue: LeasedQueue;
+
+	constructor(private readonly redis: Redis) {
+		// A finished delivery that fell off the creator's list (`listed=0`) is deleted.
+		this.queue = new LeasedQueue(redis, { queue: key.queue, prefix: DELIVERY_PREFIX, dropWhenZero: 'listed' });
+	}
 
 	/** Queues an event for the creator's endpoint, due now. False if there is no endpoint or `once` was used before. */
 	async enqueue(userId: string, event: WebhookEvent, deliveryId: string, once?: string, now = Date.now()): Promise<boolean> {
@@ -134,22 +105,19 @@ export class Deliveries {
 
 	/** Takes up to `limit` due deliveries for one attempt each, for `leaseMs`. */
 	async claim(limit: number, leaseMs: number, claim: string, now = Date.now()): Promise<ClaimedDelivery[]> {
-		const ids = (await this.redis.eval(CLAIM, 1, key.queue, DELIVERY_PREFIX, now, leaseMs, limit, claim)) as string[];
-		const rows = await Promise.all(ids.map((id) => this.redis.hgetall(key.delivery(id))));
-		return rows.filter((f) => f.id).map((f) => ({ ...deserialise(f), body: f.body ?? '', claim: f.claim ?? '' }));
+		const jobs = await this.queue.claim(limit, leaseMs, claim, now);
+		return jobs.map(({ fields, claim }) => ({ ...deserialise(fields), body: fields.body ?? '', claim }));
 	}
 
 	/** Records an attempt's outcome; false if the claim was lost (the lease ran out and another node took over). */
-	async finish(delivery: ClaimedDelivery, outcome: AttemptOutcome): Promise<boolean> {
+	finish(delivery: ClaimedDelivery, outcome: AttemptOutcome): Promise<boolean> {
 		const fields: Record<string, string> = {
 			status: outcome.kind === 'retry' ? 'pending' : outcome.kind,
 			responseStatus: outcome.responseStatus === null ? '' : String(outcome.responseStatus),
 			error: outcome.kind === 'delivered' ? '' : (outcome.error ?? ''),
 			nextAttemptAt: outcome.kind === 'retry' ? String(outcome.nextAttemptAt) : ''
 		};
-		const nextAttemptAt = outcome.kind === 'retry' ? outcome.nextAttemptAt : 0;
-		const done = await this.redis.eval(FINISH, 2, key.delivery(delivery.id), key.queue, delivery.id, delivery.claim, outcome.kind, nextAttemptAt, ...Object.entries(fields).flat());
-		return done === 1;
+		return this.queue.finish(delivery, { retryAt: outcome.kind === 'retry' ? outcome.nextAttemptAt : null, fields });
 	}
 
 	/** A creator's latest deliveries, newest first. */

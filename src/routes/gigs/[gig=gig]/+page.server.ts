@@ -4,6 +4,7 @@ import { gigPageUrl } from '$lib/server/site-url';
 import { showReport } from '$lib/server/show-report';
 import { formFailure } from '$lib/server/forms';
 import { formatPrice } from '$lib/server/gigs/gig-input';
+import { isTimeZone } from '$lib/server/gigs/zoned-time';
 import { services } from '$lib/server/services';
 import { HOLD_MINUTES } from '$lib/server/tickets/tickets';
 import type { Actions, PageServerLoad } from './$types';
@@ -65,7 +66,10 @@ export const actions: Actions = {
 		const user = locals.user;
 		if (!user) redirect(303, `/login?next=${encodeURIComponent(`/gigs/${params.gig}`)}`);
 		const form = await request.formData();
-		const { purchases, settings } = services();
+		const { purchases, settings, accounts } = services();
+		// First purchase from a browser that told its zone: receipts and reminders use it from now on.
+		const zone = String(form.get('timeZone') ?? '');
+		if (!user.timeZone && isTimeZone(zone)) await accounts.setTimeZone(user.id, zone);
 		// Where the payment provider sends the buyer back: the configured public address if any.
 		const origin = settings.publicUrl ? new URL(settings.publicUrl).origin : url.origin;
 		let result;

@@ -61,6 +61,8 @@ export const actions: Actions = {
 			await services().gigs.cancel(params.gig, user);
 			// Nobody stays connected to a cancelled gig's stream or chat.
 			services().connections.closeGig(params.gig);
+			// Ticket holders get a mail (queued for the timed worker: cancelling never waits for mail).
+			await services().notifications.gigCancelled(params.gig);
 		} catch (e) {
 			const failure = formFailure(e, form);
 			return fail(failure.status, { ...failure.data, cancelFailed: true });
