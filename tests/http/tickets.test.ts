@@ -3,9 +3,11 @@ import { siteForThisFile } from '../support/site.js';
 import { HttpClient } from '../support/http.js';
 import { fakeStripeForThisFile } from '../support/fake-stripe.js';
 import type { Person } from '../support/fixtures.js';
+import { smtpInboxForThisFile } from '../support/smtp-inbox.js';
 
 const payments = fakeStripeForThisFile();
-const site = siteForThisFile({ browser: false, env: payments.env });
+const inbox = smtpInboxForThisFile();
+const site = siteForThisFile({ browser: false, env: () => ({ ...payments.env(), SMTP_URL: inbox.url }) });
 const webhook = () => `${site.url}/api/stripe/webhook`;
 
 const as = (person: Person) => new HttpClient(site.url).useSession(person.token);
@@ -80,6 +82,29 @@ describe('tickets over HTTP', () => {
 		expect(await payments.stripe.postWebhook(webhook(), forged, 't=1,v1=deadbeef')).toBe(400);
 		expect(await payments.stripe.postWebhook(webhook(), forged, '')).toBe(400);
 		expect(await site.make.tickets.hasTicket(gig.id, fan.user.id)).toBe(false);
+	});
+
+	it('keeps the time zone the browser sends with a first ticket, never overwrites it, ignores a made-up one, and dates the receipt in it', async () => {
+		const creator = await site.make.person('creator');
+		const [first, second, third] = await Promise.all([1, 2, 3].map((n) => site.make.gig(creator, { title: `Zoned gig ${n}` })));
+		const zoneOf = async (person: Person) => (await site.make.accounts.user(person.user.id))!.timeZone;
+		const receipt = (person: Person, gig: { title: string }) => inbox.waitFor(`the receipt for ${gig.title}`, (m) => m.envelopeTo.includes(person.user.email) && m.subject === `Your ticket: ${gig.title}`);
+
+		const fan = await site.make.person();
+		expect(await zoneOf(fan)).toBeNull();
+		expect((await as(fan).post(`/gigs/${first!.id}?/buy`, { method: 'free', timeZone: 'America/New_York' })).status).toBe(200);
+		expect(await zoneOf(fan)).toBe('America/New_York');
+		expect((await receipt(fan, first!)).text).toContain('(New York time)');
+		// A later purchase from a browser elsewhere (a trip) does not move the account's zone.
+		expect((await as(fan).post(`/gigs/${second!.id}?/buy`, { method: 'free', timeZone: 'Asia/Tokyo' })).status).toBe(200);
+		expect(await zoneOf(fan)).toBe('America/New_York');
+		expect((await receipt(fan, second!)).text).toContain('(New York time)');
+
+		// A zone that is no zone is ignored: the ticket is still issued, the receipt uses the gig's zone.
+		const other = await site.make.person();
+		expect((await as(other).post(`/gigs/${third!.id}?/buy`, { method: 'free', timeZone: 'Mars/Olympus_Mons' })).status).toBe(200);
+		expect(await zoneOf(other)).toBeNull();
+		expect((await receipt(other, third!)).text).toContain('(Berlin time)');
 	});
 
 	it('sells exactly `capacity` seats to many buyers at once', async () => {
