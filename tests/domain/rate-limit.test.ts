@@ -30,5 +30,9 @@ describe('rate limits', () => {
 	it('says how long to wait', async () => {
 		for (let i = 0; i < 3; i++) await limitRate(store.redis, 'wait', 3, 90);
 		await expect(limitRate(store.redis, 'wait', 3, 90)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: /Try again in (89|90) seconds/ });
+		await limitRate(store.redis, 'wait-minutes', 1, 600);
+		await expect(limitRate(store.redis, 'wait-minutes', 1, 600)).rejects.toMatchObject({ message: /Try again in 10 minutes/ });
+		await limitRate(store.redis, 'wait-day', 1, 24 * 3600);
+		await expect(limitRate(store.redis, 'wait-day', 1, 24 * 3600)).rejects.toMatchObject({ message: /Try again in 24 hours/ });
 	});
 });

@@ -14,6 +14,35 @@ import { CLOCK_FRAME, clockCamera, NAME_SHIM, readClock, startCollector, type Cl
 const site = siteForThisFile();
 
 const width = async (page: Page) => (await receivedMedia(page)).videoWidth;
+/**
+ * Makes this page's receivers report `share` of their packets as lost from now on (0 stops it), on
+ * top of what the real network lost: the stats the playback monitor reads, without shaping the
+ * network (loopback loses nothing). The counters stay cumulative, as a browser's are.
+ */
+function loseShareOfPackets(share: number) {
+	type Inbound = { type: string; packetsLost?: number; packetsReceived?: number };
+	type Patched = { share: number; lost: WeakMap<object, number>; seen: WeakMap<object, number> };
+	const w = window as unknown as { packetLoss?: Patched };
+	if (!w.packetLoss) {
+		const patched: Patched = { share: 0, lost: new WeakMap(), seen: new WeakMap() };
+		w.packetLoss = patched;
+		const real = RTCRtpReceiver.prototype.getStats;
+		RTCRtpReceiver.prototype.getStats = async function (this: RTCRtpReceiver) {
+			const report = await real.call(this);
+			let received = 0;
+			report.forEach((s: Inbound) => (received += s.type === 'inbound-rtp' ? (s.packetsReceived ?? 0) : 0));
+			const fresh = Math.max(0, received - (patched.seen.get(this) ?? received));
+			patched.seen.set(this, received);
+			const lost = (patched.lost.get(this) ?? 0) + Math.round((fresh * patched.share) / (1 - patched.share));
+			patched.lost.set(this, lost);
+			const changed = new Map<string, unknown>();
+			report.forEach((s: Inbound, id: string) => changed.set(id, s.type === 'inbound-rtp' ? { ...s, packetsLost: (s.packetsLost ?? 0) + lost } : s));
+			return changed as unknown as RTCStatsReport;
+		};
+	}
+	w.packetLoss.share = share;
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function liveShow() {
@@ -119,6 +148,24 @@ describe('the player', () => {
 		console.info(`live delay: painted clock ${measured} ms, indicator ${indicated} ms`);
 		expect(Math.abs(indicated - measured), `indicator ${indicated} ms vs painted clock ${measured} ms`).toBeLessThanOrEqual(150);
 		expect(await delay.textContent()).toMatch(/behind$/);
+		await closePage(viewer);
+		await closePage(studio);
+	}, 120_000);
+
+	it('tells a viewer whose connection loses packets that it is struggling, and stops once it recovers', async () => {
+		const { gig, viewer: fan, studio } = await liveShow();
+		const viewer = await openPage(site.browser, `${site.url}/gigs/${gig.id}/watch`, { person: fan });
+		await waitFor('the viewer has a picture', async () => (await width(viewer)) > 0, 20_000);
+		await expect.poll(() => viewer.getByTestId('delay').getAttribute('class'), { timeout: 15_000, message: 'the playback monitor reports a good connection' }).toMatch(/\bgood\b/);
+		const hint = viewer.getByTestId('connection-hint');
+		expect(await hint.count(), 'no hint on a clean connection').toBe(0);
+
+		await viewer.evaluate(loseShareOfPackets, 0.2);
+		await expect.poll(async () => ((await hint.count()) ? hint.textContent() : '(no hint shown)'), { timeout: 10_000, message: 'losing a fifth of the packets brings the hint' }).toContain('Your connection is struggling');
+		expect(await hint.getAttribute('role')).toBe('status');
+
+		await viewer.evaluate(loseShareOfPackets, 0);
+		await expect.poll(() => hint.count(), { timeout: 10_000, message: 'the hint goes once nothing is lost' }).toBe(0);
 		await closePage(viewer);
 		await closePage(studio);
 	}, 120_000);

@@ -78,6 +78,26 @@ describe('confirming the email at sign-up', () => {
 		expect((await http.post(second.pathname, {})).status).toBe(200);
 	});
 
+	it('sends the link again at most five times a day, then refuses with RATE_LIMITED and when to try again', async () => {
+		const { http, address } = await signUp();
+		await confirmationOf(address);
+		const id = (await site.make.accounts.idForEmail(address))!;
+		for (let resend = 1; resend <= 5; resend++) {
+			// A minute has passed since the last one (only the daily limit is under test here).
+			await store().del(`gs:rate:confirm-resend-minute:${id}`);
+			expect((await http.post('/account/confirm?/resend', {})).status).toBe(200);
+		}
+		await store().del(`gs:rate:confirm-resend-minute:${id}`);
+		const sixth = await http.post('/account/confirm?/resend', {});
+		expect(sixth.status).toBe(429);
+		expect(sixth.text).toContain('RATE_LIMITED');
+		expect(sixth.text).toContain('Too many attempts. Try again in 24 hours.');
+		// The sign-up mail and five more; the refused sixth sent nothing.
+		await inbox.waitFor('six confirmation mails', () => inbox.to(address).length === 6);
+		await expect.poll(() => store().zcard('gs:mail-queue')).toBe(0);
+		expect(inbox.to(address)).toHaveLength(6);
+	});
+
 	it('refuses an expired link, and a link for another account than the one logged in', async () => {
 		const { address } = await signUp();
 		const link = linkIn(await confirmationOf(address), '/account/confirm/');

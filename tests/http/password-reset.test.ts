@@ -88,6 +88,32 @@ describe('forgot password', () => {
 		expect(expired.text).toContain('expired');
 	});
 
+	it('refuses a confirmation link on the reset page and a reset link on the confirmation page; each still works for its own', async () => {
+		const { address } = await account();
+		const confirmMail = await inbox.waitFor(`the confirmation mail to ${address}`, (m) => m.envelopeTo.includes(address) && /confirm your email/i.test(m.subject ?? ''));
+		const confirmToken = linkIn(confirmMail, '/account/confirm/').pathname.split('/').pop()!;
+		const resetToken = (await askForLink(address)).pathname.split('/').pop()!;
+		const anyone = () => new HttpClient(site.url);
+
+		expect((await anyone().get(`/account/reset/${confirmToken}`)).text).toContain('TOKEN_INVALID');
+		const resetByConfirm = await anyone().post(`/account/reset/${confirmToken}`, { password: newPassword });
+		expect(resetByConfirm.status).toBe(410);
+		expect(resetByConfirm.text).toContain('TOKEN_INVALID');
+		expect(resetByConfirm.text).toContain('This link is not valid any more');
+		expect((await anyone().get(`/account/confirm/${resetToken}`)).text).toContain('TOKEN_INVALID');
+		const confirmByReset = await anyone().post(`/account/confirm/${resetToken}`, {});
+		expect(confirmByReset.status).toBe(410);
+		expect(confirmByReset.text).toContain('TOKEN_INVALID');
+		expect((await site.make.accounts.user((await site.make.accounts.idForEmail(address))!))?.emailConfirmed).toBe(false);
+
+		const confirmed = await anyone().post(`/account/confirm/${confirmToken}`, {});
+		expect(confirmed.status).toBe(200);
+		expect(confirmed.text).toContain('your email is confirmed');
+		const reset = await anyone().post(`/account/reset/${resetToken}`, { password: newPassword });
+		expect(reset.status).toBe(303);
+		expect((await anyone().post('/login', { email: address, password: newPassword })).status).toBe(303);
+	});
+
 	it('offers the way there from the log-in page', async () => {
 		expect((await new HttpClient(site.url).get('/login')).text).toContain('href="/account/forgot"');
 	});

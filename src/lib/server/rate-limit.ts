@@ -51,7 +51,9 @@ export async function takeAttempt(redis: Redis, budgets: Budget[]): Promise<() =
 	};
 }
 
+// A day's budget (say, five confirmation mails) reads "24 hours", not "1440 minutes".
 function waitText(seconds: number): string {
 	if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-	return `${Math.ceil(seconds / 60)} minutes`;
+	if (seconds < 2 * 3600) return `${Math.ceil(seconds / 60)} minutes`;
+	return `${Math.ceil(seconds / 3600)} hours`;
 }
