@@ -210,6 +210,7 @@ export class GigStream {
 		if (this.publisher.closed) void bridge.stop(); // left while the bridge was starting
 		this.state = this.plan.mode === 'passthrough' ? 'passthrough' : this.plan.mode === 'transcode' ? 'transcode' : 'no-video';
 		if (this.plan.mode === 'transcode') log.info({ reason: this.plan.reason }, 'RTMP video is re-encoded to VP8');
+		await this.report(); // the credentials page says what the bridge does before the show goes live, not on the next tick
 		const arrived = await Promise.race([bridge.mediaArrived.then(() => true), bridge.ended.then(() => false)]);
 		if (arrived && !this.publisher.closed) {
 			this.restarts = 0;
@@ -225,6 +226,7 @@ export class GigStream {
 		if (!this.publisher.closed) {
 			log.warn({ code: exit.code, signal: exit.signal, ffmpeg: exit.stderr.slice(-5) }, 'RTMP bridge exited while the publisher is connected');
 			this.state = 'restarting';
+			await this.report();
 			await this.deps.control.changed(this.gigId); // viewers drop the closed tracks until the next bridge
 		}
 		return true;
