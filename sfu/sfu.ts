@@ -20,6 +20,8 @@ export type SfuOptions = WorkerPoolOptions & {
 	pipe?: PipeSettings;
 };
 
+// mediasoup's guidance, and under half of what bench:fanout measured one core carries (1,070-1,170
+// consumers): a worker spills to the next well before it saturates (README, bench:fanout).
 export const DEFAULT_CONSUMERS_PER_WORKER = 500;
 
 /** What the media plane carries now, for metrics and tests. */
