@@ -22,7 +22,14 @@ export async function openPage(browser: Browser, url: string, options: { viewpor
  * early) and waits until it says it is live.
  */
 export async function goLive(studio: Page): Promise<void> {
-	await studio.getByTestId('preview').waitFor();
+	await studio
+		.getByTestId('preview')
+		.waitFor()
+		.catch(async (error: Error) => {
+			// Say what the page showed instead (an error, a 503 page, a device message): a timeout alone tells nothing.
+			const said = await studio.locator('body').innerText().catch(() => '(the page could not be read)');
+			throw new Error(`${error.message}\nthe studio at ${studio.url()} showed:\n${said.slice(0, 800)}`);
+		});
 	await studio.getByTestId('go-live').click();
 	const early = studio.getByTestId('confirm-early-confirm');
 	await expect
